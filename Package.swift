@@ -1,0 +1,171 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Every target builds in Swift 6 language mode (the tools version's default) with
+// strict concurrency; warnings in project code are treated as defects in review.
+let package = Package(
+    name: "tutorline",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "tutorline-gateway", targets: ["Gateway"]),
+        .executable(name: "tutorline-worker", targets: ["Worker"]),
+        .executable(name: "tutorline-stream", targets: ["Stream"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+    ],
+    targets: [
+        // MARK: Shared concepts, one module each
+
+        .target(
+            name: "Jobs",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/Jobs"
+        ),
+        .target(
+            name: "SSE",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            path: "Shared/SSE"
+        ),
+        .target(
+            name: "StreamTokens",
+            dependencies: [
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Shared/StreamTokens"
+        ),
+        .target(
+            name: "UserAuth",
+            dependencies: [.product(name: "JWTKit", package: "jwt-kit")],
+            path: "Shared/UserAuth"
+        ),
+        .target(
+            name: "Spool",
+            dependencies: [
+                "SSE",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/Spool"
+        ),
+        .target(
+            name: "PostgresStore",
+            dependencies: [
+                "Jobs",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/PostgresStore"
+        ),
+        .target(
+            name: "LLM",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Shared/LLM"
+        ),
+        .target(
+            name: "Assistant",
+            dependencies: ["Jobs", "LLM", "Spool", "SSE", .product(name: "Logging", package: "swift-log")],
+            path: "Shared/Assistant"
+        ),
+        .target(
+            name: "HTTPSupport",
+            dependencies: [
+                "Jobs",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Shared/HTTPSupport"
+        ),
+        .target(
+            name: "ServiceSupport",
+            dependencies: [
+                "Jobs",
+                "PostgresStore",
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/ServiceSupport"
+        ),
+
+        // MARK: Services, routes and wiring only
+
+        .executableTarget(
+            name: "Gateway",
+            dependencies: [
+                "Jobs", "PostgresStore", "StreamTokens", "UserAuth", "HTTPSupport", "ServiceSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Services/Gateway"
+        ),
+        .executableTarget(
+            name: "Worker",
+            dependencies: [
+                "Jobs", "PostgresStore", "Spool", "LLM", "Assistant", "HTTPSupport", "ServiceSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Services/Worker"
+        ),
+        .executableTarget(
+            name: "Stream",
+            dependencies: [
+                "Jobs", "PostgresStore", "Spool", "SSE", "StreamTokens", "HTTPSupport", "ServiceSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Services/Stream"
+        ),
+
+        // MARK: Tests
+
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "Jobs", "PostgresStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Tests/TestSupport"
+        ),
+        .testTarget(
+            name: "UnitTests",
+            dependencies: ["SSE", "StreamTokens", "UserAuth", "Spool", "LLM", "Assistant", "Jobs", "TestSupport"],
+            path: "Tests/UnitTests"
+        ),
+        .testTarget(
+            name: "StoreTests",
+            dependencies: ["Jobs", "PostgresStore", "TestSupport"],
+            path: "Tests/StoreTests"
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["TestSupport", "StreamTokens", "SSE", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            path: "Tests/EndToEndTests"
+        ),
+    ]
+)

@@ -1,0 +1,51 @@
+import Foundation
+
+/// The system of record for jobs and the work queue in one.
+///
+/// Implementations keep every promise below across processes: a job returned by ``enqueue(_:)``
+/// is durable, a claim is exclusive, and only the current lease holder changes a running job.
+public protocol JobStore: Sendable {
+    /// Stores a new job, or returns the job already stored under the same idempotency key
+    /// (same user and assistant). Returns once the job is committed.
+    func enqueue(_ job: NewJob) async throws -> EnqueueOutcome
+
+    /// The job with this id, or `nil`.
+    func job(id: UUID) async throws -> Job?
+
+    /// The jobs with these ids that exist, in one round trip.
+    func jobs(ids: [UUID]) async throws -> [Job]
+
+    /// Claims the oldest runnable queued job for one lease period, or returns `nil`.
+    func claim(lease: Duration) async throws -> Job?
+
+    /// Pushes the lease of a running job further; `false` when the lease was lost.
+    func extendLease(jobId: UUID, leaseToken: UUID, by lease: Duration) async throws -> Bool
+
+    /// Records the result; `false` when the lease was lost (another worker owns the job now).
+    func complete(jobId: UUID, leaseToken: UUID, result: JobResult, terminalEventId: Int) async throws -> Bool
+
+    /// Ends the job as failed; `false` when the lease was lost.
+    func fail(jobId: UUID, leaseToken: UUID, code: String, message: String, terminalEventId: Int) async throws -> Bool
+
+    /// Returns a running job to the queue, runnable again after `delay`; `false` when the lease was lost.
+    func requeue(jobId: UUID, leaseToken: UUID, after delay: Duration, reason: String) async throws -> Bool
+
+    /// Returns jobs whose lease expired to the queue (or fails those out of attempts); returns how many.
+    func rescueExpiredLeases() async throws -> Int
+
+    /// Whether the store answers at all (readiness).
+    func ping() async throws
+}
+
+/// The answer of ``JobStore/enqueue(_:)``.
+public struct EnqueueOutcome: Sendable, Equatable {
+    /// The stored job: the new one, or the one the idempotency key names.
+    public var job: Job
+    /// `false` when an earlier request with the same idempotency key created the job.
+    public var created: Bool
+
+    public init(job: Job, created: Bool) {
+        self.job = job
+        self.created = created
+    }
+}

@@ -1,0 +1,155 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Claims jobs and runs them through a ``JobHandler``: bounded concurrency, leases kept alive
+/// while a job runs, transient failures retried with backoff, expired leases rescued.
+public struct JobWorker: Service {
+    public struct Configuration: Sendable {
+        /// How many jobs run at once.
+        public var concurrency: Int = 4
+        /// How long a claim holds a job before the rescuer may take it back.
+        public var lease: Duration = .seconds(30)
+        /// How often an idle worker looks for work without a wake-up (the backstop poll).
+        public var pollInterval: Duration = .seconds(1)
+        /// How often expired leases are returned to the queue.
+        public var rescueInterval: Duration = .seconds(5)
+        public var retry: RetryPolicy = .init()
+
+        public init() {}
+    }
+
+    let store: any JobStore
+    let handler: any JobHandler
+    let doorbell: Doorbell
+    let configuration: Configuration
+    let logger: Logger
+
+    /// - Parameter doorbell: rung when new work may be waiting (Postgres `NOTIFY`, for example).
+    public init(store: any JobStore, handler: any JobHandler, doorbell: Doorbell, configuration: Configuration, logger: Logger) {
+        self.store = store
+        self.handler = handler
+        self.doorbell = doorbell
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        // On graceful shutdown the loops stop claiming; jobs already running finish.
+        await withTaskGroup(of: Void.self) { group in
+            for slot in 0..<max(configuration.concurrency, 1) {
+                group.addTask { await self.claimLoop(slot: slot) }
+            }
+            group.addTask { await self.rescueLoop() }
+            await group.waitForAll()
+        }
+    }
+
+    private func claimLoop(slot: Int) async {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let generation = doorbell.generation
+            let claimed: Job?
+            do {
+                claimed = try await store.claim(lease: configuration.lease)
+            } catch {
+                logger.warning("claim failed", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: configuration.pollInterval)
+                continue
+            }
+            guard let job = claimed else {
+                await waitForWork(after: generation)
+                continue
+            }
+            await run(job)
+        }
+    }
+
+    /// Waits for a ring, the poll interval, or shutdown, whichever comes first.
+    private func waitForWork(after generation: UInt64) async {
+        await withGracefulShutdownHandler {
+            await doorbell.wait(after: generation, timeout: configuration.pollInterval)
+        } onGracefulShutdown: {
+            doorbell.ring()
+        }
+    }
+
+    private func rescueLoop() async {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                let rescued = try await store.rescueExpiredLeases()
+                if rescued > 0 {
+                    logger.warning("requeued jobs whose lease expired", metadata: ["count": "\(rescued)"])
+                    doorbell.ring()
+                }
+            } catch {
+                logger.warning("lease rescue failed", metadata: ["error": "\(error)"])
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: configuration.rescueInterval) }
+        }
+    }
+
+    /// Runs one claimed job while a sibling task keeps its lease alive; a lost lease cancels the job.
+    func run(_ job: Job) async {
+        var jobLogger = logger
+        jobLogger[metadataKey: "job"] = "\(job.id)"
+        let logger = jobLogger
+        logger.info("job claimed", metadata: ["attempt": "\(job.attempts)"])
+        guard let leaseToken = job.leaseToken else { return }
+
+        let outcome: Result<Void, JobFailure> = await withTaskGroup(of: Result<Void, JobFailure>?.self) { group in
+            group.addTask {
+                do throws(JobFailure) {
+                    try await self.handler.process(job)
+                    return .success(())
+                } catch {
+                    return .failure(error)
+                }
+            }
+            group.addTask {
+                await self.keepLeaseAlive(jobId: job.id, leaseToken: leaseToken, logger: logger) ? nil : .failure(.leaseLost)
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first ?? .failure(.leaseLost)
+        }
+
+        switch outcome {
+        case .success:
+            logger.info("job completed")
+        case .failure(let failure) where failure == .leaseLost:
+            logger.warning("lease lost; another worker owns the job now")
+        case .failure(let failure) where failure.isTransient && job.attempts < job.maxAttempts:
+            let delay = configuration.retry.delay(afterAttempt: job.attempts)
+            logger.warning("transient failure, retrying", metadata: ["code": "\(failure.code)", "delay": "\(delay)"])
+            do {
+                _ = try await store.requeue(jobId: job.id, leaseToken: leaseToken, after: delay, reason: failure.message)
+            } catch {
+                // The lease runs out and the rescuer requeues the job: nothing is lost.
+                logger.error("requeue failed", metadata: ["error": "\(error)"])
+            }
+        case .failure(let failure):
+            logger.warning("job failed", metadata: ["code": "\(failure.code)", "error": "\(failure.message)"])
+            await handler.finishFailed(job, failure: failure)
+        }
+    }
+
+    /// Extends the lease every third of its length; returns `false` once the lease is lost,
+    /// and never returns otherwise (the caller cancels it when the job ends).
+    private func keepLeaseAlive(jobId: UUID, leaseToken: UUID, logger: Logger) async -> Bool {
+        while true {
+            do {
+                try await Task.sleep(for: configuration.lease / 3)
+            } catch {
+                return true
+            }
+            do {
+                if try await !store.extendLease(jobId: jobId, leaseToken: leaseToken, by: configuration.lease) {
+                    return false
+                }
+            } catch {
+                // A store hiccup is no proof the lease is lost; try again at the next tick.
+                logger.warning("lease extension failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+}

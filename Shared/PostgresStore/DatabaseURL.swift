@@ -1,0 +1,63 @@
+import Foundation
+import NIOSSL
+import PostgresNIO
+
+/// A `postgres://user:pass@host:port/db` URL, read into the two configurations postgres-nio takes.
+public struct PostgresURL: Sendable {
+    public var host: String
+    public var port: Int
+    public var username: String
+    public var password: String?
+    public var database: String?
+    /// `disable`, `prefer` (the default) or `require`, from the `sslmode` query parameter.
+    public var sslMode: String
+
+    /// Reads the URL; `nil` when it is not a usable Postgres URL.
+    public init?(_ string: String) {
+        guard let components = URLComponents(string: string),
+            let scheme = components.scheme, scheme == "postgres" || scheme == "postgresql",
+            let host = components.host, !host.isEmpty
+        else { return nil }
+        self.host = host
+        self.port = components.port ?? 5432
+        self.username = components.user.flatMap { $0.removingPercentEncoding } ?? "postgres"
+        self.password = components.password.flatMap { $0.removingPercentEncoding }
+        let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+        self.database = path.isEmpty ? nil : path
+        self.sslMode = components.queryItems?.first { $0.name == "sslmode" }?.value ?? "prefer"
+        guard ["disable", "prefer", "require"].contains(sslMode) else { return nil }
+    }
+
+    private var clientTLS: PostgresClient.Configuration.TLS {
+        switch sslMode {
+        case "disable": .disable
+        case "require": .require(.makeClientConfiguration())
+        default: .prefer(.makeClientConfiguration())
+        }
+    }
+
+    /// The pooled client's configuration.
+    public func clientConfiguration(maximumConnections: Int = 20) -> PostgresClient.Configuration {
+        var configuration = PostgresClient.Configuration(
+            host: host, port: port, username: username, password: password, database: database, tls: clientTLS
+        )
+        configuration.options.maximumConnections = maximumConnections
+        configuration.options.connectTimeout = .seconds(3)
+        return configuration
+    }
+
+    private func connectionTLS() throws -> PostgresConnection.Configuration.TLS {
+        switch sslMode {
+        case "disable": .disable
+        case "require": .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        default: .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        }
+    }
+
+    /// A single connection's configuration (the LISTEN connection).
+    public func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        PostgresConnection.Configuration(
+            host: host, port: port, username: username, password: password, database: database, tls: try connectionTLS()
+        )
+    }
+}

@@ -1,0 +1,91 @@
+import Logging
+import PostgresNIO
+
+extension PostgresJobStore {
+    /// One schema version: statements applied together in one transaction.
+    struct Migration: Sendable {
+        var version: Int
+        var statements: [String]
+    }
+
+    /// The schema, oldest first. Append new versions; never edit an applied one.
+    static let migrations: [Migration] = [
+        Migration(version: 1, statements: [
+            """
+            CREATE TABLE jobs (
+                id UUID PRIMARY KEY,
+                kind TEXT NOT NULL CHECK (kind IN ('assistant', 'landing')),
+                status TEXT NOT NULL CHECK (status IN ('QUEUED', 'PROCESSING', 'COMPLETED', 'FAILED')),
+                question TEXT NOT NULL,
+                course_ref TEXT,
+                lesson_id TEXT,
+                session_id UUID NOT NULL,
+                user_id TEXT NOT NULL,
+                idempotency_key TEXT,
+                attempts INT NOT NULL DEFAULT 0,
+                max_attempts INT NOT NULL DEFAULT 3,
+                lease_token UUID,
+                locked_until TIMESTAMPTZ,
+                run_after TIMESTAMPTZ NOT NULL DEFAULT now(),
+                result JSONB,
+                error_code TEXT,
+                error_message TEXT,
+                terminal_event_id INT,
+                created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+                updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+            )
+            """,
+            """
+            CREATE UNIQUE INDEX jobs_idempotency_key ON jobs (user_id, kind, idempotency_key)
+            WHERE idempotency_key IS NOT NULL
+            """,
+            "CREATE INDEX jobs_runnable ON jobs (run_after, created_at) WHERE status = 'QUEUED'",
+            "CREATE INDEX jobs_leased ON jobs (locked_until) WHERE status = 'PROCESSING'",
+        ])
+    ]
+
+    /// An arbitrary constant naming the advisory lock that serializes migrations.
+    static let migrationLockKey = 7_412_020_611
+
+    /// Applies the migrations not applied yet. Safe when several processes start at once:
+    /// they take turns under a session advisory lock, and each applies only what is missing.
+    public func migrate() async throws {
+        try await translatingErrors {
+            try await client.withConnection { connection in
+                try await connection.query("SELECT pg_advisory_lock(\(Self.migrationLockKey))", logger: logger)
+                do {
+                    try await applyMissingMigrations(on: connection)
+                } catch {
+                    _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.migrationLockKey))", logger: logger)
+                    throw error
+                }
+                try await connection.query("SELECT pg_advisory_unlock(\(Self.migrationLockKey))", logger: logger)
+            }
+        }
+    }
+
+    private func applyMissingMigrations(on connection: PostgresConnection) async throws {
+        try await connection.query(
+            """
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version INT PRIMARY KEY,
+                applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+            )
+            """,
+            logger: logger
+        )
+        var applied: Set<Int> = []
+        for try await version in try await connection.query("SELECT version FROM schema_migrations", logger: logger).decode(Int.self) {
+            applied.insert(version)
+        }
+        for migration in Self.migrations where !applied.contains(migration.version) {
+            try await connection.withTransaction(logger: logger) { connection in
+                for statement in migration.statements {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await connection.query("INSERT INTO schema_migrations (version) VALUES (\(migration.version))", logger: logger)
+            }
+            logger.info("applied schema migration", metadata: ["version": "\(migration.version)"])
+        }
+    }
+}

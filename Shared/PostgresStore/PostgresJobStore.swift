@@ -1,0 +1,238 @@
+import Foundation
+import Jobs
+import Logging
+import PostgresNIO
+
+/// The ``JobStore`` on Postgres: the system of record and the work queue in one.
+///
+/// Each operation is one statement committed at once; no transaction is ever held across
+/// an LLM call. New jobs send `NOTIFY` on ``notificationChannel`` in their insert's transaction.
+public struct PostgresJobStore: JobStore {
+    /// The channel new jobs are announced on.
+    public static let notificationChannel = "tutorline_jobs"
+
+    let client: PostgresClient
+    let logger: Logger
+
+    /// - Parameter client: a client whose `run()` the caller drives (it is a `Service`).
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    public func enqueue(_ job: NewJob) async throws -> EnqueueOutcome {
+        try await translatingErrors {
+            // One statement: the insert and its NOTIFY commit together, so a woken worker finds the row.
+            let inserted = try await client.query(
+                """
+                WITH inserted AS (
+                    INSERT INTO jobs (id, kind, status, question, course_ref, lesson_id, session_id, user_id, idempotency_key, max_attempts)
+                    VALUES (\(job.id), \(job.kind.rawValue), 'QUEUED', \(job.question), \(job.courseRef), \(job.lessonId),
+                            \(job.sessionId), \(job.userId), \(job.idempotencyKey), \(job.maxAttempts))
+                    ON CONFLICT (user_id, kind, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+                    RETURNING \(unescaped: Self.columns)
+                )
+                SELECT \(unescaped: Self.columns), pg_notify(\(Self.notificationChannel), id::text) FROM inserted
+                """,
+                logger: logger
+            )
+            for try await row in inserted {
+                return EnqueueOutcome(job: try Self.decodeJob(row), created: true)
+            }
+            guard let key = job.idempotencyKey else {
+                throw JobStoreError.unavailable("the insert returned no row")
+            }
+            let existing = try await client.query(
+                """
+                SELECT \(unescaped: Self.columns) FROM jobs
+                WHERE user_id = \(job.userId) AND kind = \(job.kind.rawValue) AND idempotency_key = \(key)
+                """,
+                logger: logger
+            )
+            for try await row in existing {
+                let stored = try Self.decodeJob(row)
+                guard stored.question == job.question, stored.courseRef == job.courseRef else {
+                    throw JobStoreError(.idempotencyConflict, "This Idempotency-Key was already used for a different question.")
+                }
+                return EnqueueOutcome(job: stored, created: false)
+            }
+            throw JobStoreError.unavailable("the idempotent job vanished")
+        }
+    }
+
+    public func job(id: UUID) async throws -> Job? {
+        try await jobs(ids: [id]).first
+    }
+
+    public func jobs(ids: [UUID]) async throws -> [Job] {
+        guard !ids.isEmpty else { return [] }
+        return try await translatingErrors {
+            let rows = try await client.query(
+                "SELECT \(unescaped: Self.columns) FROM jobs WHERE id = ANY(\(ids))",
+                logger: logger
+            )
+            var jobs: [Job] = []
+            for try await row in rows { jobs.append(try Self.decodeJob(row)) }
+            return jobs
+        }
+    }
+
+    public func claim(lease: Duration) async throws -> Job? {
+        try await translatingErrors {
+            let rows = try await client.query(
+                """
+                UPDATE jobs SET status = 'PROCESSING', attempts = attempts + 1, lease_token = \(UUID()),
+                       locked_until = now() + \(lease.milliseconds) * interval '1 millisecond', updated_at = now()
+                WHERE id = (
+                    SELECT id FROM jobs WHERE status = 'QUEUED' AND run_after <= now()
+                    ORDER BY run_after, created_at
+                    FOR UPDATE SKIP LOCKED LIMIT 1
+                )
+                RETURNING \(unescaped: Self.columns)
+                """,
+                logger: logger
+            )
+            for try await row in rows { return try Self.decodeJob(row) }
+            return nil
+        }
+    }
+
+    public func extendLease(jobId: UUID, leaseToken: UUID, by lease: Duration) async throws -> Bool {
+        try await updatesOneRow(
+            """
+            UPDATE jobs SET locked_until = now() + \(lease.milliseconds) * interval '1 millisecond', updated_at = now()
+            WHERE id = \(jobId) AND lease_token = \(leaseToken) AND status = 'PROCESSING'
+            RETURNING id
+            """
+        )
+    }
+
+    public func complete(jobId: UUID, leaseToken: UUID, result: JobResult, terminalEventId: Int) async throws -> Bool {
+        let json = String(decoding: try JSONEncoder().encode(result), as: UTF8.self)
+        return try await updatesOneRow(
+            """
+            UPDATE jobs SET status = 'COMPLETED', result = \(json)::jsonb, terminal_event_id = \(terminalEventId),
+                   error_code = NULL, error_message = NULL, lease_token = NULL, locked_until = NULL, updated_at = now()
+            WHERE id = \(jobId) AND lease_token = \(leaseToken) AND status = 'PROCESSING'
+            RETURNING id
+            """
+        )
+    }
+
+    public func fail(jobId: UUID, leaseToken: UUID, code: String, message: String, terminalEventId: Int) async throws -> Bool {
+        try await updatesOneRow(
+            """
+            UPDATE jobs SET status = 'FAILED', error_code = \(code), error_message = \(message),
+                   terminal_event_id = \(terminalEventId), lease_token = NULL, locked_until = NULL, updated_at = now()
+            WHERE id = \(jobId) AND lease_token = \(leaseToken) AND status = 'PROCESSING'
+            RETURNING id
+            """
+        )
+    }
+
+    public func requeue(jobId: UUID, leaseToken: UUID, after delay: Duration, reason: String) async throws -> Bool {
+        try await updatesOneRow(
+            """
+            UPDATE jobs SET status = 'QUEUED', error_message = \(reason), lease_token = NULL, locked_until = NULL,
+                   run_after = now() + \(delay.milliseconds) * interval '1 millisecond', updated_at = now()
+            WHERE id = \(jobId) AND lease_token = \(leaseToken) AND status = 'PROCESSING'
+            RETURNING id
+            """
+        )
+    }
+
+    public func rescueExpiredLeases() async throws -> Int {
+        try await translatingErrors {
+            let rows = try await client.query(
+                """
+                WITH expired AS (
+                    SELECT id FROM jobs WHERE status = 'PROCESSING' AND locked_until < now()
+                    FOR UPDATE SKIP LOCKED
+                )
+                UPDATE jobs AS j SET
+                    status = CASE WHEN j.attempts >= j.max_attempts THEN 'FAILED' ELSE 'QUEUED' END,
+                    error_code = CASE WHEN j.attempts >= j.max_attempts THEN 'worker_lost' ELSE j.error_code END,
+                    error_message = CASE WHEN j.attempts >= j.max_attempts
+                        THEN \(Self.workerLostMessage) ELSE j.error_message END,
+                    lease_token = NULL, locked_until = NULL, run_after = now(), updated_at = now()
+                FROM expired WHERE j.id = expired.id
+                RETURNING j.id
+                """,
+                logger: logger
+            )
+            var count = 0
+            for try await _ in rows { count += 1 }
+            return count
+        }
+    }
+
+    public func ping() async throws {
+        try await translatingErrors {
+            _ = try await client.query("SELECT 1", logger: logger)
+        }
+    }
+
+    static let workerLostMessage = "The answer could not be finished: its worker stopped responding too many times."
+
+    // MARK: Helpers
+
+    private func updatesOneRow(_ query: PostgresQuery) async throws -> Bool {
+        try await translatingErrors {
+            let rows = try await client.query(query, logger: logger)
+            var count = 0
+            for try await _ in rows { count += 1 }
+            return count == 1
+        }
+    }
+
+    static let columns = """
+        id, kind, status, question, course_ref, lesson_id, session_id, user_id, attempts, max_attempts,
+        lease_token, locked_until, result::text, error_code, error_message, terminal_event_id, created_at, updated_at
+        """
+
+    static func decodeJob(_ row: PostgresRow) throws -> Job {
+        let cells = row.makeRandomAccess()
+        let resultJSON = try cells[12].decode(String?.self)
+        return Job(
+            id: try cells[0].decode(UUID.self),
+            kind: AssistantKind(rawValue: try cells[1].decode(String.self)) ?? .landing,
+            status: JobStatus(rawValue: try cells[2].decode(String.self)) ?? .failed,
+            question: try cells[3].decode(String.self),
+            courseRef: try cells[4].decode(String?.self),
+            lessonId: try cells[5].decode(String?.self),
+            sessionId: try cells[6].decode(UUID.self),
+            userId: try cells[7].decode(String.self),
+            attempts: try cells[8].decode(Int.self),
+            maxAttempts: try cells[9].decode(Int.self),
+            leaseToken: try cells[10].decode(UUID?.self),
+            lockedUntil: try cells[11].decode(Date?.self),
+            result: try resultJSON.map { try JSONDecoder().decode(JobResult.self, from: Data($0.utf8)) },
+            errorCode: try cells[13].decode(String?.self),
+            errorMessage: try cells[14].decode(String?.self),
+            terminalEventId: try cells[15].decode(Int?.self),
+            createdAt: try cells[16].decode(Date.self),
+            updatedAt: try cells[17].decode(Date.self)
+        )
+    }
+
+    /// Runs a store operation, turning connection failures into ``JobStoreError/unavailable(_:)``.
+    func translatingErrors<T>(_ operation: () async throws -> T) async throws -> T {
+        do {
+            return try await operation()
+        } catch let error as PSQLError {
+            switch error.code {
+            case .server:
+                throw error
+            default:
+                throw JobStoreError.unavailable("Postgres is unreachable (\(error.code))")
+            }
+        }
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, for SQL intervals.
+    var milliseconds: Int {
+        Int(components.seconds) * 1000 + Int(components.attoseconds / 1_000_000_000_000_000)
+    }
+}
