@@ -66,6 +66,16 @@ let package = Package(
             path: "Shared/Spool"
         ),
         .target(
+            name: "EventDelivery",
+            dependencies: [
+                "Jobs", "Spool", "SSE",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/EventDelivery"
+        ),
+        .target(
             name: "PostgresStore",
             dependencies: [
                 "Jobs",
@@ -79,6 +89,7 @@ let package = Package(
         .target(
             name: "LLM",
             dependencies: [
+                "SSE",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -134,7 +145,7 @@ let package = Package(
         .executableTarget(
             name: "Stream",
             dependencies: [
-                "Jobs", "PostgresStore", "Spool", "SSE", "StreamTokens", "HTTPSupport", "ServiceSupport",
+                "Jobs", "PostgresStore", "Spool", "SSE", "EventDelivery", "StreamTokens", "HTTPSupport", "ServiceSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

@@ -1,3 +1,5 @@
+import SSE
+
 /// A complete event frame as stored in a spool file: the bytes exactly as they go on the wire,
 /// with the event id and type read from its first lines.
 public struct SpoolFrame: Sendable, Equatable {

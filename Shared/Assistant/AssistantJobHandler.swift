@@ -1,0 +1,88 @@
+import Foundation
+import Jobs
+import Logging
+import Spool
+
+/// The worker's handler: answers a job with an ``AnswerEngine``, streaming into the spool, then
+/// records the result in the store and, after that, appends the terminal event.
+public struct AssistantJobHandler: JobHandler {
+    let store: any JobStore
+    let spool: Spool
+    let engine: any AnswerEngine
+    let logger: Logger
+
+    public init(store: any JobStore, spool: Spool, engine: any AnswerEngine, logger: Logger) {
+        self.store = store
+        self.spool = spool
+        self.engine = engine
+        self.logger = logger
+    }
+
+    public func process(_ job: Job) async throws(JobFailure) {
+        guard let leaseToken = job.leaseToken else { throw JobFailure.leaseLost }
+        let spooler = try openSpooler(for: job)
+        do {
+            _ = try spooler.append(.status(.processing))
+        } catch {
+            throw Self.spoolFailure(error)
+        }
+
+        let extras = try await engine.answer(job) { piece in
+            try spooler.receive(piece)
+        }
+
+        let answer: String
+        let terminalId: Int
+        do {
+            answer = try spooler.finish()
+            terminalId = spooler.nextEventId
+        } catch {
+            throw Self.spoolFailure(error)
+        }
+        let result = JobResult(
+            jobId: job.id, answer: answer, sessionId: job.sessionId,
+            nextSuggestions: extras.nextSuggestions, sources: extras.sources
+        )
+        // The store first: once it holds the result, nothing is lost whatever happens to the spool.
+        let recorded: Bool
+        do {
+            recorded = try await store.complete(jobId: job.id, leaseToken: leaseToken, result: result, terminalEventId: terminalId)
+        } catch {
+            throw JobFailure(code: "store_unavailable", message: "The answer could not be saved; retrying.", isTransient: true)
+        }
+        guard recorded else { throw JobFailure.leaseLost }
+        do {
+            _ = try spooler.append(.completed(result))
+        } catch {
+            // Stream replicas find the result in the store once the spool stays silent.
+            logger.warning("terminal event not spooled", metadata: ["job": "\(job.id)", "error": "\(error)"])
+        }
+    }
+
+    public func finishFailed(_ job: Job, failure: JobFailure) async {
+        guard let leaseToken = job.leaseToken else { return }
+        let spooler = try? openSpooler(for: job)
+        let terminalId = spooler?.nextEventId ?? 0
+        do {
+            guard try await store.fail(jobId: job.id, leaseToken: leaseToken, code: failure.code, message: failure.message, terminalEventId: terminalId)
+            else { return }
+        } catch {
+            // The lease runs out and the rescuer takes the job again: it is not lost.
+            logger.error("failure not recorded", metadata: ["job": "\(job.id)", "error": "\(error)"])
+            return
+        }
+        _ = try? spooler?.append(.failed(code: failure.code, message: failure.message))
+    }
+
+    private func openSpooler(for job: Job) throws(JobFailure) -> AnswerSpooler {
+        do {
+            return AnswerSpooler(writer: try SpoolWriter(spool: spool, job: job.id), attempt: job.attempts)
+        } catch {
+            throw Self.spoolFailure(error)
+        }
+    }
+
+    static func spoolFailure(_ error: SpoolError) -> JobFailure {
+        JobFailure(code: "spool_unavailable", message: "The answer could not be delivered (\(error)).", isTransient: true)
+    }
+}

@@ -1,0 +1,54 @@
+import Jobs
+import Logging
+import ServiceLifecycle
+
+/// The hub's clock: ticks every connection once a second (heartbeats, timeouts) and, for jobs
+/// whose spool stayed silent, asks the store in one batched query whether they ended: the cover
+/// for a worker that died between committing a result and appending its terminal event.
+public struct DeliveryClock: Service {
+    public struct Configuration: Sendable {
+        public var tickInterval: Duration = .seconds(1)
+        /// How often silent jobs are checked in the store.
+        public var sweepInterval: Duration = .seconds(2)
+        /// How long a job's spool must stay silent before the store is asked.
+        public var silence: Duration = .seconds(5)
+
+        public init() {}
+    }
+
+    let hub: DeliveryHub
+    let store: any JobStore
+    let configuration: Configuration
+    let logger: Logger
+
+    public init(hub: DeliveryHub, store: any JobStore, configuration: Configuration = .init(), logger: Logger) {
+        self.hub = hub
+        self.store = store
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        var sinceSweep = Duration.zero
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: configuration.tickInterval) }
+            hub.tick()
+            sinceSweep += configuration.tickInterval
+            if sinceSweep >= configuration.sweepInterval {
+                sinceSweep = .zero
+                await sweep()
+            }
+        }
+    }
+
+    /// One store query for all silent jobs of this process.
+    func sweep() async {
+        let silent = hub.silentJobs(for: configuration.silence)
+        guard !silent.isEmpty else { return }
+        do {
+            hub.deliver(ended: try await store.jobs(ids: silent))
+        } catch {
+            logger.warning("store check of silent jobs failed", metadata: ["jobs": "\(silent.count)", "error": "\(error)"])
+        }
+    }
+}

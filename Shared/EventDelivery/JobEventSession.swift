@@ -1,0 +1,108 @@
+import Foundation
+import Jobs
+import NIOCore
+import SSE
+import Spool
+
+/// One connection's event stream: replay from the spool past `Last-Event-ID`, then the tail as
+/// the worker appends, with heartbeats while idle and a timeout, until the terminal event.
+public struct JobEventSession: Sendable {
+    enum Initial: Sendable {
+        /// Frames from the spool file.
+        case replay([SpoolFrame])
+        /// No spool file yet; the store's status.
+        case status(JobStatus)
+        /// No spool file, and the store says the job ended.
+        case ended(JobEvent, id: Int)
+    }
+
+    let job: UUID
+    let subscription: DeliverySubscription
+    let source: JobStreamSource
+    let lastEventId: Int
+    let initial: Initial
+    let offset: Int
+
+    /// Streams events through `write` until the job ends, the timeout passes, or the task is
+    /// cancelled (the client went away).
+    public func run(write: (ByteBuffer) async throws -> Void) async throws {
+        let configuration = source.configuration
+        var offset = offset
+        var lastSentId = lastEventId
+        var output = ByteBuffer()
+        output.writeString("retry: \(configuration.retryMilliseconds)\n\n")
+
+        switch initial {
+        case .replay(let frames):
+            if Self.append(frames, to: &output, after: &lastSentId) {
+                return try await write(output)
+            }
+        case .status(let status):
+            output.writeString(ServerSentEvent(event: "status", data: JobEvent.status(status).data).framed)
+        case .ended(let event, let id):
+            output.writeString(ServerSentEvent(event: event.name, data: event.data, id: String(id)).framed)
+            return try await write(output)
+        }
+        try await write(output)
+
+        let clock = ContinuousClock()
+        let deadline = clock.now + configuration.timeout
+        var lastWrite = clock.now
+        var ticks = 0
+        for await signal in subscription.signals {
+            var buffer = ByteBuffer()
+            var readSpool = false
+            switch signal {
+            case .spoolChanged:
+                readSpool = true
+            case .tick:
+                ticks += 1
+                readSpool = ticks % max(configuration.backstopTicks, 1) == 0
+            case .stored(let job):
+                // The store saw the end; the spool may have it too by now, so prefer its exact frames.
+                if try readNew(from: &offset, into: &buffer, after: &lastSentId) {
+                    return try await write(buffer)
+                }
+                if let event = JobEvent.terminal(of: job) {
+                    let id = max(job.terminalEventId ?? 0, lastSentId + 1)
+                    buffer.writeString(ServerSentEvent(event: event.name, data: event.data, id: String(id)).framed)
+                    return try await write(buffer)
+                }
+            }
+            if readSpool, try readNew(from: &offset, into: &buffer, after: &lastSentId) {
+                return try await write(buffer)
+            }
+            let now = clock.now
+            if now >= deadline {
+                buffer.writeString(ServerSentEvent(event: "timeout", data: JobEvent.timeout.data).framed)
+                return try await write(buffer)
+            }
+            if buffer.readableBytes == 0, now - lastWrite >= configuration.heartbeat {
+                buffer.writeString(ServerSentEvent.comment("heartbeat"))
+            }
+            if buffer.readableBytes > 0 {
+                try await write(buffer)
+                lastWrite = now
+            }
+        }
+    }
+
+    /// Reads what the spool gained since `offset`; returns whether the job's terminal event was among it.
+    private func readNew(from offset: inout Int, into buffer: inout ByteBuffer, after lastSentId: inout Int) throws -> Bool {
+        guard let (frames, next) = try source.spool.read(job: job, from: offset) else { return false }
+        offset = next
+        return Self.append(frames, to: &buffer, after: &lastSentId)
+    }
+
+    /// Appends the frames newer than `lastSentId`; returns whether a terminal frame was among them.
+    static func append(_ frames: [SpoolFrame], to buffer: inout ByteBuffer, after lastSentId: inout Int) -> Bool {
+        for frame in frames {
+            let id = frame.id ?? 0
+            guard id > lastSentId else { continue }
+            buffer.writeBytes(frame.bytes)
+            lastSentId = id
+            if frame.isTerminal { return true }
+        }
+        return false
+    }
+}

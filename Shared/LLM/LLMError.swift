@@ -1,0 +1,53 @@
+/// Why a chat completion failed, and whether trying again may help.
+public struct LLMError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        /// 429: slow down and retry.
+        case rateLimited = "llm_rate_limited"
+        /// 5xx, connection refused or lost: retry.
+        case unavailable = "llm_unavailable"
+        /// No bytes for longer than the idle timeout, or past the overall deadline: retry.
+        case timedOut = "llm_timeout"
+        /// The response stream ended before the answer did: retry.
+        case streamCut = "llm_stream_cut"
+        /// 401/403: the API key is wrong; retrying cannot help.
+        case unauthorized = "llm_unauthorized"
+        /// Another 4xx: the request was refused; retrying cannot help.
+        case rejected = "llm_rejected"
+        /// The response was not the expected shape.
+        case malformedResponse = "llm_malformed_response"
+    }
+
+    public let code: Code
+    /// A message for a person.
+    public let message: String
+    /// The HTTP status, when there was one.
+    public let status: Int?
+
+    public init(_ code: Code, _ message: String, status: Int? = nil) {
+        self.code = code
+        self.message = message
+        self.status = status
+    }
+
+    /// Whether a later attempt may succeed.
+    public var isTransient: Bool {
+        switch code {
+        case .rateLimited, .unavailable, .timedOut, .streamCut: true
+        case .unauthorized, .rejected, .malformedResponse: false
+        }
+    }
+
+    /// Classifies an HTTP status that is not a success.
+    public static func forStatus(_ status: Int, body: String) -> LLMError {
+        let detail = body.isEmpty ? "" : ": \(body.prefix(300))"
+        switch status {
+        case 429: return LLMError(.rateLimited, "The language model is rate limiting requests (HTTP 429)\(detail)", status: status)
+        case 401, 403: return LLMError(.unauthorized, "The language model refused the API key (HTTP \(status))\(detail)", status: status)
+        case 408: return LLMError(.timedOut, "The language model timed out (HTTP 408)\(detail)", status: status)
+        case 500...: return LLMError(.unavailable, "The language model is unavailable (HTTP \(status))\(detail)", status: status)
+        default: return LLMError(.rejected, "The language model rejected the request (HTTP \(status))\(detail)", status: status)
+        }
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+}
