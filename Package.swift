@@ -105,6 +105,7 @@ let package = Package(
             dependencies: [
                 "Jobs",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "Shared/HTTPSupport"
         ),

@@ -1,0 +1,51 @@
+import Foundation
+import Hummingbird
+
+/// An error answer of the API: a status and the contract's JSON body,
+/// `{"error": {"code": "<snake_case>", "message": "<for a person>"}}`.
+public struct APIError: HTTPResponseError, Sendable, Equatable {
+    public var status: HTTPResponse.Status
+    /// A stable snake_case code clients branch on.
+    public var code: String
+    /// A message for a person.
+    public var message: String
+    /// Seconds to wait before retrying (`Retry-After`), for 429 and 503.
+    public var retryAfter: Int?
+
+    public init(_ status: HTTPResponse.Status, code: String, message: String, retryAfter: Int? = nil) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.retryAfter = retryAfter
+    }
+
+    struct Body: Encodable {
+        struct Detail: Encodable {
+            var code: String
+            var message: String
+        }
+
+        var error: Detail
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let body = try encoder.encode(Body(error: .init(code: code, message: message)))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}
+
+extension APIError {
+    public static func badRequest(_ code: String, _ message: String) -> APIError { .init(.badRequest, code: code, message: message) }
+    public static func unauthorized(_ code: String, _ message: String) -> APIError { .init(.unauthorized, code: code, message: message) }
+    public static func forbidden(_ code: String, _ message: String) -> APIError { .init(.forbidden, code: code, message: message) }
+    public static func notFound(_ code: String, _ message: String) -> APIError { .init(.notFound, code: code, message: message) }
+    public static let storeUnavailable = APIError(
+        .serviceUnavailable, code: "store_unavailable", message: "The service is briefly unavailable; try again shortly.", retryAfter: 5
+    )
+    public static let invalidJobId = APIError.badRequest("invalid_job_id", "The job id must be a UUID.")
+    public static let jobNotFound = APIError.notFound("job_not_found", "There is no such job.")
+}

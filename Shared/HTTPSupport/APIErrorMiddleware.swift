@@ -1,0 +1,37 @@
+import Hummingbird
+import Jobs
+import Logging
+
+/// Turns every error into the contract's JSON error body: known API errors as they are, the
+/// framework's HTTP errors by status, an unreachable store as 503, anything else as a logged 500.
+public struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    public init() {}
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            throw error
+        } catch let error as JobStoreError where error.code == .unavailable {
+            context.logger.warning("store unavailable", metadata: ["error": "\(error)"])
+            throw APIError.storeUnavailable
+        } catch let error as HTTPError {
+            throw Self.translate(error)
+        } catch is CancellationError {
+            throw APIError(.serviceUnavailable, code: "shutting_down", message: "The service is shutting down; try again.", retryAfter: 1)
+        } catch {
+            context.logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))"])
+            throw APIError(.internalServerError, code: "internal_error", message: "Something went wrong on our side.")
+        }
+    }
+
+    static func translate(_ error: HTTPError) -> APIError {
+        switch error.status {
+        case .notFound: .notFound("not_found", "There is nothing at this address.")
+        case .methodNotAllowed: .init(.methodNotAllowed, code: "method_not_allowed", message: "This address does not take that method.")
+        case .contentTooLarge: .init(.contentTooLarge, code: "body_too_large", message: "The request body is larger than 64 KiB.")
+        case .badRequest: .badRequest("bad_request", error.body ?? "The request is malformed.")
+        default: .init(error.status, code: error.status.reasonPhrase.lowercased().replacingOccurrences(of: " ", with: "_"), message: error.body ?? error.status.reasonPhrase)
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import Hummingbird
+
+/// CORS for a list of origins known only at start (`CORS_ORIGINS`).
+///
+/// Hummingbird's `CORSMiddleware` takes its origin list as variadic arguments, fixed at compile
+/// time; this one takes the configured list and otherwise answers the same way.
+public struct CORSPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
+    let allowedOrigins: Set<String>
+    let allowAll: Bool
+    let allowHeaders: String
+    let allowMethods: String
+
+    /// - Parameter origins: allowed origins; `*` allows any.
+    public init(origins: [String], allowHeaders: [String], allowMethods: [String]) {
+        self.allowedOrigins = Set(origins)
+        self.allowAll = origins.contains("*")
+        self.allowHeaders = allowHeaders.joined(separator: ", ")
+        self.allowMethods = allowMethods.joined(separator: ", ")
+    }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let origin = request.headers[.origin] else {
+            return try await next(request, context)
+        }
+        let allowed = allowAll || allowedOrigins.contains(origin)
+        if request.method == .options, request.headers[.accessControlRequestMethod] != nil {
+            guard allowed else {
+                return Response(status: .forbidden)
+            }
+            return Response(status: .noContent, headers: [
+                .accessControlAllowOrigin: origin,
+                .accessControlAllowMethods: allowMethods,
+                .accessControlAllowHeaders: allowHeaders,
+                .accessControlMaxAge: "600",
+                .vary: "Origin",
+            ])
+        }
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as HTTPResponseError {
+            response = try error.response(from: request, context: context)
+        }
+        if allowed {
+            response.headers[.accessControlAllowOrigin] = origin
+            response.headers[.vary] = "Origin"
+        }
+        return response
+    }
+}

@@ -1,0 +1,39 @@
+import Logging
+
+/// The settings every service reads.
+public struct CommonSettings: Sendable {
+    public static let host = Setting("HOST", default: "127.0.0.1", "address to listen on")
+    public static let databaseURL = Setting(
+        "DATABASE_URL", default: "sqlite:.tutorline/tutorline.sqlite", "postgres://user:pass@host:port/db or sqlite:PATH", secret: true
+    )
+    public static let spoolDir = Setting("SPOOL_DIR", default: ".tutorline/spool", "the message-file spool shared by worker and stream")
+    public static let logLevel = Setting("LOG_LEVEL", default: "info", "trace, debug, info, notice, warning, error or critical")
+    public static let logFormat = Setting("LOG_FORMAT", default: "text", "text or json")
+
+    public var host: String
+    public var port: Int
+    public var database: DatabaseLocation
+    public var logLevel: Logger.Level
+    public var logFormat: LogFormat
+
+    /// The settings shared by all services, PORT defaulting to `defaultPort`.
+    public static func settings(defaultPort: Int) -> [Setting] {
+        [host, portSetting(defaultPort), databaseURL, logLevel, logFormat]
+    }
+
+    static func portSetting(_ defaultPort: Int) -> Setting {
+        Setting("PORT", default: String(defaultPort), "port to listen on")
+    }
+
+    public init(reader: SettingsReader, defaultPort: Int) throws {
+        host = try reader.required(Self.host)
+        port = try reader.int(Self.portSetting(defaultPort), in: 0...65535)
+        database = try DatabaseLocation(parsing: try reader.required(Self.databaseURL))
+        logLevel = try reader.logLevel(Self.logLevel)
+        let format = try reader.required(Self.logFormat)
+        guard let logFormat = LogFormat(rawValue: format) else {
+            throw SettingsError(Self.logFormat.name, "must be text or json, got \"\(format)\"")
+        }
+        self.logFormat = logFormat
+    }
+}

@@ -1,0 +1,19 @@
+import PostgresStore
+
+/// Where the store lives, from `DATABASE_URL`.
+public enum DatabaseLocation: Sendable {
+    case postgres(PostgresURL)
+    case sqlite(path: String)
+
+    public init(parsing url: String) throws {
+        if url.hasPrefix("sqlite:") {
+            let path = String(url.dropFirst("sqlite:".count))
+            guard !path.isEmpty else { throw SettingsError("DATABASE_URL", "sqlite: needs a file path, as in sqlite:.tutorline/tutorline.sqlite") }
+            self = .sqlite(path: path)
+        } else if let postgres = PostgresURL(url) {
+            self = .postgres(postgres)
+        } else {
+            throw SettingsError("DATABASE_URL", "must be postgres://user:pass@host:port/db or sqlite:PATH")
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import Logging
+
+/// How log lines are written to standard error.
+public enum LogFormat: String, Sendable {
+    case text
+    case json
+
+    /// Installs the process-wide log handler; call once, first thing.
+    public func bootstrap(level: Logger.Level) {
+        let format = self
+        LoggingSystem.bootstrap { label in
+            var handler: any LogHandler
+            switch format {
+            case .text: handler = StreamLogHandler.standardError(label: label)
+            case .json: handler = JSONLogHandler(label: label)
+            }
+            handler.logLevel = level
+            return handler
+        }
+    }
+}
+
+/// One JSON object per line on standard error, for log collectors.
+public struct JSONLogHandler: LogHandler {
+    public var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level = .info
+    let label: String
+
+    public init(label: String) {
+        self.label = label
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var fields: [String: String] = [:]
+        for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { _, new in new }) {
+            fields[key] = "\(value)"
+        }
+        fields["time"] = Date().formatted(.iso8601)
+        fields["level"] = event.level.rawValue
+        fields["logger"] = label
+        fields["message"] = event.message.description
+        if let error = event.error { fields["error"] = "\(error)" }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard var data = try? encoder.encode(fields) else { return }
+        data.append(UInt8(ascii: "\n"))
+        FileHandle.standardError.write(data)
+    }
+}

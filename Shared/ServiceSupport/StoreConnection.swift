@@ -1,0 +1,47 @@
+import Jobs
+import Logging
+import PostgresNIO
+import PostgresStore
+import ServiceLifecycle
+
+/// The store a service talks to, with the long-running parts it needs run.
+public struct StoreConnection: Sendable {
+    public var store: any JobStore
+    /// Services to run beside the application (the Postgres pool).
+    public var services: [any Service]
+    /// Applies the schema.
+    public var migrate: @Sendable () async throws -> Void
+    /// Starts wake-up delivery for workers: rings the doorbell when new jobs arrive.
+    public var makeJobListener: @Sendable (Doorbell) throws -> (any Service)?
+
+    /// Connects to the store `DATABASE_URL` names.
+    public static func open(_ location: DatabaseLocation, maximumConnections: Int = 20, logger: Logger) throws -> StoreConnection {
+        switch location {
+        case .postgres(let url):
+            let client = PostgresClient(configuration: url.clientConfiguration(maximumConnections: maximumConnections), backgroundLogger: logger)
+            let store = PostgresJobStore(client: client, logger: logger)
+            return StoreConnection(
+                store: store,
+                services: [PostgresClientService(client: client)],
+                migrate: { try await store.migrate() },
+                makeJobListener: { doorbell in
+                    PostgresJobListener(configuration: try url.connectionConfiguration(), doorbell: doorbell, logger: logger)
+                }
+            )
+        case .sqlite:
+            throw SettingsError(
+                "DATABASE_URL",
+                "the embedded SQLite store is not available in this build yet; set a postgres:// URL"
+            )
+        }
+    }
+}
+
+/// Runs a `PostgresClient` as a service.
+struct PostgresClientService: Service {
+    let client: PostgresClient
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await client.run() }
+    }
+}
