@@ -45,3 +45,16 @@ struct PostgresClientService: Service {
         await cancelWhenGracefulShutdown { await client.run() }
     }
 }
+
+extension StoreConnection {
+    /// Runs the connection's services just long enough for `body` (one-shot commands).
+    public static func runWhileConnected(_ connection: StoreConnection, _ body: @escaping @Sendable () async throws -> Void) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for service in connection.services {
+                group.addTask { try await service.run() }
+            }
+            defer { group.cancelAll() }
+            try await body()
+        }
+    }
+}

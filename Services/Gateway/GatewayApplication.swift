@@ -1,0 +1,52 @@
+import HTTPSupport
+import Hummingbird
+import Jobs
+import Logging
+import Prometheus
+import ServiceSupport
+import StreamTokens
+import UserAuth
+
+/// Wires the gateway: store, tokens, routes, middleware.
+enum GatewayApplication {
+    static func build(settings: GatewaySettings, metrics: PrometheusCollectorRegistry, logger: Logger) async throws -> some ApplicationProtocol {
+        let connection = try StoreConnection.open(settings.common.database, logger: logger)
+        let keys: StreamTokenKeys
+        do {
+            keys = try await StreamTokenKeys(secret: settings.streamTokenSecret, previousSecrets: settings.streamTokenPreviousSecrets)
+        } catch let error as StreamTokenKeys.WeakSecret {
+            throw SettingsError(GatewaySettings.streamTokenSecret.name, error.description)
+        }
+        let users = try await UserTokenVerifier(hmacSecret: settings.authJWTSecret, jwks: settings.authJWKS)
+
+        let router = Router(context: TutorlineRequestContext.self)
+        router.add(middleware: CORSPolicyMiddleware(
+            origins: settings.corsOrigins,
+            allowHeaders: ["accept", "authorization", "content-type", "idempotency-key", "last-event-id"],
+            allowMethods: ["GET", "POST", "OPTIONS"]
+        ))
+        router.add(middleware: APIErrorMiddleware())
+        router.add(middleware: MetricsMiddleware())
+        router.addOperationalRoutes(metrics: metrics) { try await connection.store.ping() }
+        QueryRoutes(
+            store: connection.store,
+            tokens: StreamTokenIssuer(keys: keys, lifetime: settings.streamTokenTTL),
+            users: users,
+            rateLimiter: RateLimiter(limit: settings.anonRateLimit),
+            streamPublicURL: settings.streamPublicURL,
+            maxAttempts: settings.maxAttempts
+        ).register(on: router)
+
+        var app = Application(
+            router: router,
+            configuration: .init(address: .hostname(settings.common.host, port: settings.common.port), serverName: "tutorline-gateway"),
+            services: connection.services,
+            logger: logger
+        )
+        app.beforeServerStarts {
+            // Safe when several gateways start at once: migrations run under an advisory lock.
+            try await connection.migrate()
+        }
+        return app
+    }
+}

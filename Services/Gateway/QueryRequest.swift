@@ -1,0 +1,50 @@
+import Foundation
+import HTTPSupport
+import Jobs
+
+/// The body of `POST /assistant/query` and `POST /api/landing-assistant/query`.
+struct QueryRequest: Decodable {
+    var question: String
+    var courseId: String?
+    var sessionId: String?
+    var lessonId: String?
+
+    static let maximumQuestionLength = 4000
+
+    /// The question, checked against the contract's limits.
+    func validatedQuestion() throws -> String {
+        let trimmed = question.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else {
+            throw APIError.badRequest("empty_question", "The question is empty.")
+        }
+        guard question.count <= Self.maximumQuestionLength else {
+            throw APIError.badRequest("question_too_long", "The question is longer than \(Self.maximumQuestionLength) characters.")
+        }
+        return trimmed
+    }
+
+    /// The session to continue, or a new one.
+    func validatedSessionId() throws -> UUID {
+        guard let sessionId else { return UUID() }
+        guard let uuid = UUID(uuidString: sessionId) else {
+            throw APIError.badRequest("invalid_session_id", "The sessionId must be a UUID.")
+        }
+        return uuid
+    }
+}
+
+/// The 202 body.
+struct QueryAccepted: Encodable {
+    var jobId: UUID
+    var status: String
+    var streamUrl: String
+    var pollUrl: String
+}
+
+/// The legacy polling body.
+struct JobStatusBody: Encodable {
+    var jobId: UUID
+    var status: String
+    var result: JobResult?
+    var errorMessage: String?
+}

@@ -1,0 +1,120 @@
+import Foundation
+import HTTPSupport
+import Hummingbird
+import Jobs
+import StreamTokens
+import UserAuth
+
+/// The assistants' routes: ask a question (202 with a stream URL), and the legacy polling endpoints.
+struct QueryRoutes: Sendable {
+    let store: any JobStore
+    let tokens: StreamTokenIssuer
+    let users: UserTokenVerifier
+    let rateLimiter: RateLimiter
+    let streamPublicURL: String
+    let maxAttempts: Int
+
+    func register(on router: Router<TutorlineRequestContext>) {
+        router.post("/assistant/query") { request, context in
+            let user = try await authenticate(request)
+            return try await accept(request, context: context, kind: .tutor, userId: user.sub.value)
+        }
+        router.post("/api/landing-assistant/query") { request, context in
+            if let retryAfter = rateLimiter.admit(context.clientAddress) {
+                throw APIError(.tooManyRequests, code: "rate_limited", message: "Too many questions; try again in a moment.", retryAfter: retryAfter)
+            }
+            return try await accept(request, context: context, kind: .landing, userId: "anonymous")
+        }
+        router.get("/assistant/job/:jobId") { request, context in
+            let user = try await authenticate(request)
+            let job = try await lookUp(context, kind: .tutor)
+            guard job.userId == user.sub.value else {
+                throw APIError.forbidden("not_your_job", "This job belongs to another user.")
+            }
+            return try Self.statusResponse(for: job)
+        }
+        router.get("/api/landing-assistant/job/:jobId") { _, context in
+            try Self.statusResponse(for: try await lookUp(context, kind: .landing))
+        }
+    }
+
+    private func authenticate(_ request: Request) async throws -> UserClaims {
+        let header = request.headers[.authorization]
+        let token = header.flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
+        do {
+            return try await users.verify(bearer: header == nil ? nil : (token ?? ""))
+        } catch {
+            switch error.code {
+            case .missing: throw APIError.unauthorized("missing_token", "Sign in: send Authorization: Bearer <token>.")
+            case .expired: throw APIError.unauthorized("expired_token", "The sign-in token has expired.")
+            case .invalid: throw APIError.unauthorized("invalid_token", "The sign-in token is not valid.")
+            }
+        }
+    }
+
+    private func accept(_ request: Request, context: TutorlineRequestContext, kind: AssistantKind, userId: String) async throws -> Response {
+        let idempotencyKey = try Self.idempotencyKey(request)
+        let query = try await request.decodeJSONBody(as: QueryRequest.self, context: context)
+        let question = try query.validatedQuestion()
+        let sessionId = try query.validatedSessionId()
+        var courseRef: String?
+        if kind == .tutor {
+            guard let course = query.courseId?.trimmingCharacters(in: .whitespaces), !course.isEmpty else {
+                throw APIError.badRequest("missing_course", "The field \"courseId\" is required.")
+            }
+            courseRef = course
+        }
+        let outcome: EnqueueOutcome
+        do {
+            outcome = try await store.enqueue(NewJob(
+                kind: kind, question: question, courseRef: courseRef, lessonId: kind == .tutor ? query.lessonId : nil,
+                sessionId: sessionId, userId: userId, idempotencyKey: idempotencyKey, maxAttempts: maxAttempts
+            ))
+        } catch let error as JobStoreError where error.code == .idempotencyConflict {
+            throw APIError(.conflict, code: "idempotency_key_reused", message: error.message)
+        }
+        let job = outcome.job
+        let token = try await tokens.issue(job: job.id, audience: kind.rawValue, subject: userId)
+        let body = QueryAccepted(
+            jobId: job.id, status: job.status.rawValue,
+            streamUrl: "\(streamPublicURL)\(kind.routePrefix)/stream/\(job.id.uuidString.lowercased())?token=\(token)",
+            pollUrl: "\(kind.routePrefix)/job/\(job.id.uuidString.lowercased())"
+        )
+        context.logger.info("job accepted", metadata: ["job": "\(job.id)", "assistant": "\(kind.rawValue)", "created": "\(outcome.created)"])
+        return try Self.json(body, status: .accepted)
+    }
+
+    private func lookUp(_ context: TutorlineRequestContext, kind: AssistantKind) async throws -> Job {
+        guard let raw = context.parameters.get("jobId"), let id = UUID(uuidString: raw) else {
+            throw APIError.invalidJobId
+        }
+        guard let job = try await store.job(id: id), job.kind == kind else { throw APIError.jobNotFound }
+        return job
+    }
+
+    static func idempotencyKey(_ request: Request) throws -> String? {
+        guard let key = request.headers[.idempotencyKey] else { return nil }
+        guard (1...255).contains(key.utf8.count), key.unicodeScalars.allSatisfy({ $0.value >= 0x21 && $0.value <= 0x7E }) else {
+            throw APIError.badRequest("invalid_idempotency_key", "The Idempotency-Key must be 1 to 255 visible ASCII characters.")
+        }
+        return key
+    }
+
+    static func statusResponse(for job: Job) throws -> Response {
+        try json(JobStatusBody(
+            jobId: job.id, status: job.status.rawValue,
+            result: job.status == .completed ? job.result : nil,
+            errorMessage: job.status == .failed ? job.errorMessage : nil
+        ), status: .ok)
+    }
+
+    static func json(_ value: some Encodable, status: HTTPResponse.Status) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Response(
+            status: status,
+            headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value)))
+        )
+    }
+}

@@ -1,0 +1,55 @@
+import EventDelivery
+import HTTPSupport
+import Hummingbird
+import Logging
+import Prometheus
+import ServiceSupport
+import Spool
+import StreamTokens
+
+/// Wires the stream service: token verifier, spool watcher, delivery hub and clock, routes.
+enum StreamApplication {
+    static func build(settings: StreamSettings, metrics: PrometheusCollectorRegistry, logger: Logger) async throws -> some ApplicationProtocol {
+        let connection = try StoreConnection.open(settings.common.database, maximumConnections: 4, logger: logger)
+        let keys: StreamTokenKeys
+        do {
+            keys = try await StreamTokenKeys(secret: settings.streamTokenSecret, previousSecrets: settings.streamTokenPreviousSecrets)
+        } catch let error as StreamTokenKeys.WeakSecret {
+            throw SettingsError(StreamSettings.streamTokenSecret.name, error.description)
+        }
+        let spool = Spool(directory: settings.spoolDir)
+        do {
+            try spool.prepare()
+        } catch {
+            throw SettingsError(StreamSettings.spoolDir.name, "cannot create \(settings.spoolDir): \(error.localizedDescription)")
+        }
+        let hub = DeliveryHub()
+        let watcher = SpoolWatcher(spool: spool, logger: logger) { change in hub.spoolChanged(change) }
+        var clockConfiguration = DeliveryClock.Configuration()
+        clockConfiguration.silence = settings.silence
+        let clock = DeliveryClock(hub: hub, store: connection.store, configuration: clockConfiguration, logger: logger)
+
+        var sourceConfiguration = JobStreamSource.Configuration()
+        sourceConfiguration.timeout = settings.timeout
+        sourceConfiguration.heartbeat = settings.heartbeat
+        sourceConfiguration.retryMilliseconds = settings.retryMilliseconds
+        let source = JobStreamSource(spool: spool, hub: hub, lookup: JobLookup(store: connection.store), configuration: sourceConfiguration)
+
+        let router = Router(context: TutorlineRequestContext.self)
+        router.add(middleware: CORSPolicyMiddleware(
+            origins: settings.corsOrigins,
+            allowHeaders: ["accept", "authorization", "last-event-id", "cache-control"],
+            allowMethods: ["GET", "OPTIONS"]
+        ))
+        router.add(middleware: APIErrorMiddleware())
+        router.addOperationalRoutes(metrics: metrics) { try await connection.store.ping() }
+        StreamRoutes(verifier: StreamTokenVerifier(keys: keys), source: source).register(on: router)
+
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(settings.common.host, port: settings.common.port), serverName: "tutorline-stream"),
+            services: connection.services + [watcher, clock],
+            logger: logger
+        )
+    }
+}

@@ -1,0 +1,45 @@
+import ServiceSupport
+
+/// Everything the stream service reads from its environment.
+struct StreamSettings: Sendable {
+    static let spoolDir = CommonSettings.spoolDir
+    static let streamTokenSecret = Setting(
+        "STREAM_TOKEN_SECRET", default: nil, "HMAC key of stream tokens, at least 32 bytes (required)", secret: true
+    )
+    static let streamTokenPreviousSecrets = Setting(
+        "STREAM_TOKEN_PREVIOUS_SECRETS", default: "", "comma-separated earlier keys that still verify during rotation", secret: true
+    )
+    static let corsOrigins = Setting("CORS_ORIGINS", default: "", "comma-separated origins allowed to open streams from a browser (* for any)")
+    static let timeout = Setting("STREAM_TIMEOUT_SECONDS", default: "90", "a stream with no end by then sends `timeout` and closes")
+    static let heartbeat = Setting("STREAM_HEARTBEAT_SECONDS", default: "15", "interval of `: heartbeat` comments while idle")
+    static let retry = Setting("STREAM_RETRY_MS", default: "2000", "the `retry:` reconnection delay sent to browsers")
+    static let silence = Setting(
+        "STREAM_SILENCE_SECONDS", default: "5", "spool silence after which a job's end is looked up in the store (batched)"
+    )
+
+    static let all: [Setting] = CommonSettings.settings(defaultPort: 8081) + [
+        spoolDir, streamTokenSecret, streamTokenPreviousSecrets, corsOrigins, timeout, heartbeat, retry, silence,
+    ]
+
+    var common: CommonSettings
+    var spoolDir: String
+    var streamTokenSecret: String
+    var streamTokenPreviousSecrets: [String]
+    var corsOrigins: [String]
+    var timeout: Duration
+    var heartbeat: Duration
+    var retryMilliseconds: Int
+    var silence: Duration
+
+    init(reader: SettingsReader) throws {
+        common = try CommonSettings(reader: reader, defaultPort: 8081)
+        spoolDir = try reader.required(Self.spoolDir)
+        streamTokenSecret = try reader.required(Self.streamTokenSecret)
+        streamTokenPreviousSecrets = reader.list(Self.streamTokenPreviousSecrets)
+        corsOrigins = reader.list(Self.corsOrigins)
+        timeout = try reader.seconds(Self.timeout, in: 1...86_400)
+        heartbeat = try reader.seconds(Self.heartbeat, in: 1...3600)
+        retryMilliseconds = try reader.int(Self.retry, in: 0...600_000)
+        silence = try reader.seconds(Self.silence, in: 1...3600)
+    }
+}

@@ -1,0 +1,57 @@
+import AsyncHTTPClient
+import Assistant
+import HTTPSupport
+import Hummingbird
+import Jobs
+import LLM
+import Logging
+import Prometheus
+import ServiceSupport
+import Spool
+
+/// Wires the worker: store and wake-ups, spool, answer engine, the job loop, and a small
+/// HTTP server for health and metrics.
+enum WorkerApplication {
+    static func build(settings: WorkerSettings, metrics: PrometheusCollectorRegistry, logger: Logger) async throws -> some ApplicationProtocol {
+        let connection = try StoreConnection.open(
+            settings.common.database, maximumConnections: settings.concurrency + 2, logger: logger
+        )
+        let spool = Spool(directory: settings.spoolDir)
+        do {
+            try spool.prepare()
+        } catch {
+            throw SettingsError(WorkerSettings.spoolDir.name, "cannot create \(settings.spoolDir): \(error.localizedDescription)")
+        }
+        var llm = ChatCompletionClient.Configuration(baseURL: settings.llmBaseURL, apiKey: settings.llmAPIKey, model: settings.llmModel)
+        llm.requestTimeout = settings.llmTimeout
+        llm.idleTimeout = settings.llmIdleTimeout
+        let engine = LLMAnswerEngine(client: ChatCompletionClient(http: .shared, configuration: llm, logger: logger))
+
+        let doorbell = Doorbell()
+        var workerConfiguration = JobWorker.Configuration()
+        workerConfiguration.concurrency = settings.concurrency
+        workerConfiguration.lease = settings.lease
+        workerConfiguration.pollInterval = settings.pollInterval
+        workerConfiguration.retry = RetryPolicy(baseDelay: settings.retryBase)
+        let worker = JobWorker(
+            store: connection.store,
+            handler: AssistantJobHandler(store: connection.store, spool: spool, engine: engine, logger: logger),
+            doorbell: doorbell,
+            configuration: workerConfiguration,
+            logger: logger
+        )
+        var services = connection.services
+        if let listener = try connection.makeJobListener(doorbell) { services.append(listener) }
+        services.append(worker)
+
+        let router = Router(context: TutorlineRequestContext.self)
+        router.add(middleware: APIErrorMiddleware())
+        router.addOperationalRoutes(metrics: metrics) { try await connection.store.ping() }
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(settings.common.host, port: settings.common.port), serverName: "tutorline-worker"),
+            services: services,
+            logger: logger
+        )
+    }
+}
