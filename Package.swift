@@ -158,7 +158,8 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "Jobs", "PostgresStore",
+                "Jobs", "PostgresStore", "SSE", "UserAuth",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],

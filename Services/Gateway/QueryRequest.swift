@@ -35,7 +35,7 @@ struct QueryRequest: Decodable {
 
 /// The 202 body.
 struct QueryAccepted: Encodable {
-    var jobId: UUID
+    var jobId: String
     var status: String
     var streamUrl: String
     var pollUrl: String
@@ -43,7 +43,7 @@ struct QueryAccepted: Encodable {
 
 /// The legacy polling body.
 struct JobStatusBody: Encodable {
-    var jobId: UUID
+    var jobId: String
     var status: String
     var result: JobResult?
     var errorMessage: String?

@@ -76,7 +76,7 @@ struct QueryRoutes: Sendable {
         let job = outcome.job
         let token = try await tokens.issue(job: job.id, audience: kind.rawValue, subject: userId)
         let body = QueryAccepted(
-            jobId: job.id, status: job.status.rawValue,
+            jobId: job.id.uuidString.lowercased(), status: job.status.rawValue,
             streamUrl: "\(streamPublicURL)\(kind.routePrefix)/stream/\(job.id.uuidString.lowercased())?token=\(token)",
             pollUrl: "\(kind.routePrefix)/job/\(job.id.uuidString.lowercased())"
         )
@@ -102,7 +102,7 @@ struct QueryRoutes: Sendable {
 
     static func statusResponse(for job: Job) throws -> Response {
         try json(JobStatusBody(
-            jobId: job.id, status: job.status.rawValue,
+            jobId: job.id.uuidString.lowercased(), status: job.status.rawValue,
             result: job.status == .completed ? job.result : nil,
             errorMessage: job.status == .failed ? job.errorMessage : nil
         ), status: .ok)

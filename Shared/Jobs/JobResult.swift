@@ -15,6 +15,20 @@ public struct JobResult: Codable, Sendable, Equatable {
         self.nextSuggestions = nextSuggestions
         self.sources = sources
     }
+
+    enum CodingKeys: String, CodingKey {
+        case jobId, answer, sessionId, nextSuggestions, sources
+    }
+
+    /// UUIDs go out in lowercase, the canonical form used in every URL and body.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(jobId.uuidString.lowercased(), forKey: .jobId)
+        try container.encode(answer, forKey: .answer)
+        try container.encode(sessionId.uuidString.lowercased(), forKey: .sessionId)
+        try container.encode(nextSuggestions, forKey: .nextSuggestions)
+        try container.encode(sources, forKey: .sources)
+    }
 }
 
 /// A piece of course material an answer was built from.

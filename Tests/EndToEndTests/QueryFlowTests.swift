@@ -1,0 +1,70 @@
+import Foundation
+import SSE
+import TestSupport
+import Testing
+
+/// Question → 202 → stream → deltas → completed → legacy poll, through the three real executables.
+@Suite(.serialized)
+struct QueryFlowTests {
+    @Test func tutorQueryStreamsTheAnswerAndPollingAgrees() async throws {
+        try await withTestSystem { system in
+            let token = try await system.userToken("user-1")
+            let question = "What is a closure in Swift?"
+            let accepted = try await TestHTTP.postJSON(
+                "\(system.gatewayURL)/assistant/query",
+                ["question": question, "courseId": "ai-native-fullstack-developer"],
+                headers: [("Authorization", "Bearer \(token)")]
+            )
+            #expect(accepted.status == 202, "\(accepted.body)")
+            let body = try accepted.json()
+            let jobId = try #require(body["jobId"] as? String)
+            #expect(body["status"] as? String == "QUEUED")
+            let streamPath = try #require(body["streamUrl"] as? String)
+            #expect(streamPath.hasPrefix("/assistant/stream/\(jobId)?token="))
+            #expect(body["pollUrl"] as? String == "/assistant/job/\(jobId)")
+
+            let stream = try await readEventStream(system.streamURL + streamPath)
+            #expect(stream.status == 200)
+            #expect(stream.headers.first(name: "Content-Type") == "text/event-stream")
+            #expect(stream.headers.first(name: "Cache-Control") == "no-cache")
+            #expect(stream.headers.first(name: "X-Accel-Buffering") == "no")
+            #expect(stream.raw.hasPrefix("retry: "))
+            let completed = try #require(stream.data(of: "completed"))
+            let answer = try #require(completed["answer"] as? String)
+            #expect(answer == LLMStandIn.answer(to: question))
+            #expect(stream.deltaText == answer)
+            #expect(stream.events.filter { $0.event == "delta" }.count > 3)
+            #expect(completed["jobId"] as? String == jobId)
+            #expect(completed["sessionId"] is String)
+            // Ids increase by one on every event that has one.
+            let ids = stream.events.compactMap { $0.id.flatMap(Int.init) }
+            #expect(ids == Array(1...ids.count))
+
+            let poll = try await TestHTTP.get("\(system.gatewayURL)/assistant/job/\(jobId)", headers: [("Authorization", "Bearer \(token)")])
+            #expect(poll.status == 200)
+            let status = try poll.json()
+            #expect(status["status"] as? String == "COMPLETED")
+            #expect((status["result"] as? [String: Any])?["answer"] as? String == answer)
+        }
+    }
+
+    @Test func landingQueryStreamsAnonymously() async throws {
+        try await withTestSystem { system in
+            let question = "Which course should I take first?"
+            let accepted = try await TestHTTP.postJSON("\(system.gatewayURL)/api/landing-assistant/query", ["question": question])
+            #expect(accepted.status == 202, "\(accepted.body)")
+            let body = try accepted.json()
+            let jobId = try #require(body["jobId"] as? String)
+            let streamPath = try #require(body["streamUrl"] as? String)
+            #expect(streamPath.hasPrefix("/api/landing-assistant/stream/\(jobId)?token="))
+
+            let stream = try await readEventStream(system.streamURL + streamPath)
+            let answer = try #require(stream.data(of: "completed")?["answer"] as? String)
+            #expect(answer == LLMStandIn.answer(to: question))
+            #expect(stream.deltaText == answer)
+
+            let poll = try await TestHTTP.get("\(system.gatewayURL)/api/landing-assistant/job/\(jobId)")
+            #expect(try poll.json()["status"] as? String == "COMPLETED")
+        }
+    }
+}

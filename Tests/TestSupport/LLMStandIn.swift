@@ -1,0 +1,145 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+
+/// A local OpenAI-compatible `/v1/chat/completions` server that streams, the tests' only stand-in
+/// (for the external LLM API). Its answer is made from the question, so tests can check it came
+/// through; markers in the question script failures:
+///
+/// - `[503xN]`: the first N calls answer 503, later ones stream normally.
+/// - `[400]`: every call answers 400.
+/// - `[cutxN]`: the first N calls stream half the answer, then drop the connection.
+/// - `[stall]`: the first call streams a little, then goes quiet for 5 s.
+public final class LLMStandIn: Sendable {
+    public struct Request: Sendable {
+        public var question: String
+        public var systemPrompt: String
+        public var authorization: String?
+    }
+
+    /// The per-chunk delay (the model's own "thinking" time).
+    public let chunkDelay: Duration
+    private let calls = Mutex<[String: Int]>([:])
+    private let requestLog = Mutex<[Request]>([])
+    private let portBox = Mutex<Int>(0)
+    private let task = Mutex<Task<Void, any Error>?>(nil)
+
+    public init(chunkDelay: Duration = .milliseconds(5)) {
+        self.chunkDelay = chunkDelay
+    }
+
+    /// The base URL to give the worker as `LLM_BASE_URL`.
+    public var baseURL: String { "http://127.0.0.1:\(portBox.withLock { $0 })/v1" }
+
+    /// Every request received so far.
+    public var requests: [Request] { requestLog.withLock { $0 } }
+
+    /// The answer the stand-in gives to `question` when not scripted to fail.
+    public static func answer(to question: String) -> String {
+        "You asked: \(question). Here is a careful answer in several pieces, with unicode too: café, 数据, 🚀. Done."
+    }
+
+    /// The pieces the answer is streamed in (word by word, spaces kept).
+    public static func pieces(of answer: String) -> [String] {
+        var pieces: [String] = []
+        var current = ""
+        for character in answer {
+            current.append(character)
+            if character == " " {
+                pieces.append(current)
+                current = ""
+            }
+        }
+        if !current.isEmpty { pieces.append(current) }
+        return pieces
+    }
+
+    public func start() async throws {
+        let router = Router()
+        router.post("/v1/chat/completions") { request, context -> Response in
+            try await self.respond(request, context: context)
+        }
+        let (ready, readyContinuation) = AsyncStream<Int>.makeStream()
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "llm-stand-in"),
+            onServerRunning: { channel in
+                readyContinuation.yield(channel.localAddress?.port ?? 0)
+                readyContinuation.finish()
+            },
+            logger: Logger(label: "llm-stand-in")
+        )
+        let running = Task { try await app.runService(gracefulShutdownSignals: []) }
+        task.withLock { $0 = running }
+        for await port in ready { portBox.withLock { $0 = port } }
+    }
+
+    public func stop() {
+        task.withLock { $0?.cancel() }
+    }
+
+    private struct Body: Decodable {
+        struct Message: Decodable {
+            var role: String
+            var content: String
+        }
+
+        var messages: [Message]
+        var stream: Bool?
+    }
+
+    private func respond(_ request: Hummingbird.Request, context: some RequestContext) async throws -> Response {
+        let body = try await request.decode(as: Body.self, context: context)
+        let question = body.messages.last(where: { $0.role == "user" })?.content ?? ""
+        let system = body.messages.first(where: { $0.role == "system" })?.content ?? ""
+        requestLog.withLock { $0.append(Request(question: question, systemPrompt: system, authorization: request.headers[.authorization])) }
+        let call = calls.withLock { calls in
+            calls[question, default: 0] += 1
+            return calls[question, default: 0]
+        }
+        if let failures = Self.count(after: "[503x", in: question), call <= failures {
+            return Response(status: .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: #"{"error":"overloaded"}"#)))
+        }
+        if question.contains("[400]") {
+            return Response(status: .badRequest, body: .init(byteBuffer: ByteBuffer(string: #"{"error":{"message":"bad model"}}"#)))
+        }
+        let pieces = Self.pieces(of: Self.answer(to: question))
+        let cut = Self.count(after: "[cutx", in: question).map { call <= $0 } ?? false
+        let stall = question.contains("[stall]") && call == 1
+        let delay = chunkDelay
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/event-stream"],
+            body: ResponseBody { writer in
+                for (index, piece) in pieces.enumerated() {
+                    if cut && index == pieces.count / 2 {
+                        throw CancellationError()
+                    }
+                    if stall && index == 2 {
+                        try await Task.sleep(for: .seconds(5))
+                    }
+                    try await Task.sleep(for: delay)
+                    try await writer.write(ByteBuffer(string: Self.chunk(piece)))
+                }
+                try await writer.write(ByteBuffer(string: Self.chunk(nil, finish: true) + "data: [DONE]\n\n"))
+                try await writer.finish(nil)
+            }
+        )
+    }
+
+    static func chunk(_ text: String?, finish: Bool = false) -> String {
+        var delta: [String: String] = [:]
+        if let text { delta["content"] = text }
+        let choice: [String: Any] = ["index": 0, "delta": delta, "finish_reason": finish ? "stop" : NSNull()]
+        let json = (try? JSONSerialization.data(withJSONObject: ["choices": [choice]])) ?? Data()
+        return "data: \(String(decoding: json, as: UTF8.self))\n\n"
+    }
+
+    static func count(after marker: String, in question: String) -> Int? {
+        guard let range = question.range(of: marker) else { return nil }
+        return Int(question[range.upperBound...].prefix { $0.isNumber })
+    }
+}

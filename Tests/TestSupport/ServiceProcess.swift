@@ -1,0 +1,119 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import AsyncHTTPClient
+import Foundation
+import Synchronization
+
+/// One of the real executables, started on a free port with its own environment; its output
+/// goes to a log file the test can read.
+public final class ServiceProcess: Sendable {
+    public struct StartFailure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public let name: String
+    public let port: Int
+    public let logPath: String
+    private let process: Mutex<Process>
+
+    /// The directory of the built executables (`swift build` puts them in `.build/debug`).
+    public static var binaryDirectory: String {
+        if let dir = ProcessInfo.processInfo.environment["TUTORLINE_BIN_DIR"] { return dir }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug").path
+    }
+
+    /// Starts `executable` and waits until its `/healthz` answers.
+    public init(_ executable: String, arguments: [String] = [], environment: [String: String], port: Int, logDirectory: String) async throws {
+        self.name = executable
+        self.port = port
+        self.logPath = "\(logDirectory)/\(executable)-\(port).log"
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "\(Self.binaryDirectory)/\(executable)")
+        process.arguments = arguments
+        var env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOST": "127.0.0.1", "PORT": String(port)]
+        env.merge(environment) { _, new in new }
+        process.environment = env
+        let log = FileHandle(forWritingAtPath: logPath)
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        self.process = Mutex(process)
+        try await waitUntilHealthy()
+    }
+
+    /// The log the process wrote so far.
+    public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    public var isRunning: Bool { process.withLock { $0.isRunning } }
+
+    public var pid: Int32 { process.withLock { $0.processIdentifier } }
+
+    private func waitUntilHealthy() async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            if !isRunning {
+                throw StartFailure(description: "\(name) exited at start:\n\(log)")
+            }
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/healthz")
+            request.method = .GET
+            if let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(1)), response.status == .ok {
+                return
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw StartFailure(description: "\(name) did not become healthy:\n\(log)")
+    }
+
+    /// Sends a signal (SIGTERM for a graceful stop, SIGKILL for a crash).
+    public func signal(_ signal: Int32) {
+        let pid = self.pid
+        if pid > 0 { kill(pid, signal) }
+    }
+
+    /// Waits for the process to exit; returns its status, or `nil` after `timeout`.
+    @discardableResult
+    public func waitForExit(timeout: Duration = .seconds(15)) async -> Int32? {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if !isRunning { return process.withLock { $0.terminationStatus } }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return nil
+    }
+
+    /// Stops the process: SIGTERM, then SIGKILL if it lingers.
+    public func stop() async {
+        guard isRunning else { return }
+        signal(SIGTERM)
+        if await waitForExit(timeout: .seconds(10)) == nil {
+            signal(SIGKILL)
+            await waitForExit(timeout: .seconds(5))
+        }
+    }
+
+    deinit {
+        process.withLock { process in
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
+    }
+}
+
+/// Runs an executable to completion (subcommands, `--help`, start-up failures).
+public func runToCompletion(_ executable: String, arguments: [String], environment: [String: String]) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "\(ServiceProcess.binaryDirectory)/\(executable)")
+    process.arguments = arguments
+    var env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
+    env.merge(environment) { _, new in new }
+    process.environment = env
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}

@@ -1,0 +1,46 @@
+import Foundation
+import Logging
+import PostgresNIO
+import PostgresStore
+
+/// A fresh Postgres database per test, on the server `TEST_DATABASE_URL` names.
+///
+/// Tests that need Postgres fail, never skip, when it is missing: `scripts/test.sh` starts one.
+public enum TestDatabase {
+    public struct Missing: Error, CustomStringConvertible {
+        public var description: String {
+            "TEST_DATABASE_URL is not set: run the tests with scripts/test.sh, which starts a throwaway Postgres"
+        }
+    }
+
+    /// The admin URL of the test server.
+    public static func serverURL() throws -> PostgresURL {
+        guard let raw = ProcessInfo.processInfo.environment["TEST_DATABASE_URL"], let url = PostgresURL(raw) else {
+            throw Missing()
+        }
+        return url
+    }
+
+    /// Creates an empty database and returns its URL.
+    public static func create() async throws -> String {
+        let server = try serverURL()
+        let name = "tl_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16))"
+        try await execute("CREATE DATABASE \(name)", on: server)
+        let password = server.password.map { ":\($0)" } ?? ""
+        return "postgres://\(server.username)\(password)@\(server.host):\(server.port)/\(name)?sslmode=disable"
+    }
+
+    /// Runs one statement on the server's admin database.
+    public static func execute(_ sql: String, on server: PostgresURL) async throws {
+        let connection = try await PostgresConnection.connect(
+            configuration: try server.connectionConfiguration(), id: 1, logger: Logger(label: "test-db")
+        )
+        do {
+            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "test-db"))
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        try await connection.close()
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import UserAuth
+
+/// The three real executables running against one fresh Postgres database, a temporary spool,
+/// and an LLM stand-in.
+public struct TestSystem: Sendable {
+    public let gateway: ServiceProcess
+    public let worker: ServiceProcess
+    public let stream: ServiceProcess
+    public let databaseURL: String
+    public let spoolDir: String
+    public let workDir: String
+    public let streamTokenSecret: String
+    public let authSecret: String
+    /// The environment every service got.
+    public let environment: [String: String]
+
+    public var gatewayURL: String { "http://127.0.0.1:\(gateway.port)" }
+    public var streamURL: String { "http://127.0.0.1:\(stream.port)" }
+
+    /// Starts gateway (which migrates), then worker and stream.
+    public static func start(llm: LLMStandIn, environment extra: [String: String] = [:]) async throws -> TestSystem {
+        let databaseURL = try await TestDatabase.create()
+        let workDir = NSTemporaryDirectory() + "tutorline-test-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: workDir, withIntermediateDirectories: true)
+        let spoolDir = workDir + "/spool"
+        let streamTokenSecret = "stream-secret-" + UUID().uuidString
+        let authSecret = "auth-secret-" + UUID().uuidString
+        var environment = [
+            "DATABASE_URL": databaseURL,
+            "SPOOL_DIR": spoolDir,
+            "STREAM_TOKEN_SECRET": streamTokenSecret,
+            "AUTH_JWT_SECRET": authSecret,
+            "LLM_BASE_URL": llm.baseURL,
+            "LLM_MODEL": "stand-in",
+            "LOG_LEVEL": "debug",
+            "JOB_RETRY_BASE_MS": "50",
+            "WORKER_POLL_SECONDS": "0.5",
+            "STREAM_HEARTBEAT_SECONDS": "1",
+        ]
+        environment.merge(extra) { _, new in new }
+        let gateway = try await ServiceProcess("tutorline-gateway", environment: environment, port: freePort(), logDirectory: workDir)
+        let worker = try await ServiceProcess("tutorline-worker", environment: environment, port: freePort(), logDirectory: workDir)
+        let stream = try await ServiceProcess("tutorline-stream", environment: environment, port: freePort(), logDirectory: workDir)
+        return TestSystem(
+            gateway: gateway, worker: worker, stream: stream, databaseURL: databaseURL, spoolDir: spoolDir, workDir: workDir,
+            streamTokenSecret: streamTokenSecret, authSecret: authSecret, environment: environment
+        )
+    }
+
+    public func stop() async {
+        await gateway.stop()
+        await worker.stop()
+        await stream.stop()
+    }
+
+    /// A user's bearer token, signed like the auth provider would.
+    public func userToken(_ subject: String) async throws -> String {
+        try await UserTokenVerifier(hmacSecret: authSecret).issue(subject: subject)
+    }
+
+    /// Every log line the three services wrote.
+    public var logs: String { gateway.log + worker.log + stream.log }
+}
+
+/// Runs `body` with a started system and an LLM stand-in, stopping both afterwards.
+public func withTestSystem<T: Sendable>(
+    llm: LLMStandIn = LLMStandIn(),
+    environment: [String: String] = [:],
+    _ body: (TestSystem) async throws -> T
+) async throws -> T {
+    try await llm.start()
+    defer { llm.stop() }
+    let system = try await TestSystem.start(llm: llm, environment: environment)
+    do {
+        let value = try await body(system)
+        await system.stop()
+        return value
+    } catch {
+        await system.stop()
+        throw error
+    }
+}
