@@ -28,13 +28,22 @@ public final class Doorbell: Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
-    /// Returns after a ring later than `generation`, after `timeout`, or on cancellation.
-    public func wait(after generation: UInt64, timeout: Duration) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await Task.sleep(for: timeout) }
-            group.addTask { await self.waitForRing(after: generation) }
-            await group.next()
+    /// Returns after a ring later than `generation`, after `timeout`, or on cancellation;
+    /// `true` when a ring ended the wait.
+    @discardableResult
+    public func wait(after generation: UInt64, timeout: Duration) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return false
+            }
+            group.addTask {
+                await self.waitForRing(after: generation)
+                return self.generation != generation
+            }
+            let rung = await group.next() ?? false
             group.cancelAll()
+            return rung
         }
     }
 

@@ -66,7 +66,7 @@ public struct JobWorker: Service {
 
     /// Waits for a ring, the poll interval, or shutdown, whichever comes first.
     private func waitForWork(after generation: UInt64) async {
-        await withGracefulShutdownHandler {
+        _ = await withGracefulShutdownHandler {
             await doorbell.wait(after: generation, timeout: configuration.pollInterval)
         } onGracefulShutdown: {
             doorbell.ring()
