@@ -11,9 +11,13 @@ struct QueryRequest: Decodable {
 
     static let maximumQuestionLength = 4000
 
-    /// The question, checked against the contract's limits.
+    /// The question, checked against the contract's limits, without control characters other
+    /// than line breaks and tabs (a NUL cannot even be stored).
     func validatedQuestion() throws -> String {
-        let trimmed = question.trimmingCharacters(in: .whitespacesAndNewlines)
+        let printable = String(String.UnicodeScalarView(question.unicodeScalars.filter { scalar in
+            scalar == "\n" || scalar == "\t" || !(scalar.properties.generalCategory == .control)
+        }))
+        let trimmed = printable.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else {
             throw APIError.badRequest("empty_question", "The question is empty.")
         }

@@ -1,0 +1,41 @@
+import Foundation
+import Jobs
+import Logging
+import PostgresNIO
+import PostgresStore
+
+/// The stores every store behaviour is tested against, each on a fresh database.
+public enum StoreKind: String, Sendable, CaseIterable {
+    case postgres
+
+    public var testDescription: String { rawValue }
+
+    /// Runs `body` with a migrated, empty store of this kind.
+    public func withStore<T: Sendable>(_ body: @Sendable (any JobStore) async throws -> T) async throws -> T {
+        switch self {
+        case .postgres:
+            let url = try require(PostgresURL(try await TestDatabase.create()), "bad test database URL")
+            let client = PostgresClient(configuration: url.clientConfiguration(maximumConnections: 16), backgroundLogger: Logger(label: "test"))
+            return try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask {
+                    await client.run()
+                    return nil
+                }
+                defer { group.cancelAll() }
+                let store = PostgresJobStore(client: client, logger: Logger(label: "test"))
+                try await store.migrate()
+                return try await body(store)
+            }
+        }
+    }
+}
+
+/// `#require` for fixtures outside a test body.
+func require<T>(_ value: T?, _ message: String = "missing value") throws -> T {
+    guard let value else { throw FixtureError(message: message) }
+    return value
+}
+
+struct FixtureError: Error {
+    var message: String
+}
