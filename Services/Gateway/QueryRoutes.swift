@@ -40,10 +40,12 @@ struct QueryRoutes: Sendable {
 
     private func authenticate(_ request: Request) async throws -> UserClaims {
         let header = request.headers[.authorization]
-        let token = header.flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
         do {
-            return try await users.verify(bearer: header == nil ? nil : (token ?? ""))
-        } catch {
+            guard let header else { throw UserAuthError(.missing) }
+            // Any scheme but Bearer, or an empty one, is a credential we cannot accept.
+            guard header.hasPrefix("Bearer "), header.count > 7 else { throw UserAuthError(.invalid) }
+            return try await users.verify(bearer: String(header.dropFirst(7)))
+        } catch let error as UserAuthError {
             switch error.code {
             case .missing: throw APIError.unauthorized("missing_token", "Sign in: send Authorization: Bearer <token>.")
             case .expired: throw APIError.unauthorized("expired_token", "The sign-in token has expired.")

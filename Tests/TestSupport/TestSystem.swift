@@ -4,6 +4,7 @@ import UserAuth
 /// The three real executables running against one fresh Postgres database, a temporary spool,
 /// and an LLM stand-in.
 public struct TestSystem: Sendable {
+    public let llm: LLMStandIn
     public let gateway: ServiceProcess
     public let worker: ServiceProcess
     public let stream: ServiceProcess
@@ -43,7 +44,7 @@ public struct TestSystem: Sendable {
         let worker = try await ServiceProcess("tutorline-worker", environment: environment, port: freePort(), logDirectory: workDir)
         let stream = try await ServiceProcess("tutorline-stream", environment: environment, port: freePort(), logDirectory: workDir)
         return TestSystem(
-            gateway: gateway, worker: worker, stream: stream, databaseURL: databaseURL, spoolDir: spoolDir, workDir: workDir,
+            llm: llm, gateway: gateway, worker: worker, stream: stream, databaseURL: databaseURL, spoolDir: spoolDir, workDir: workDir,
             streamTokenSecret: streamTokenSecret, authSecret: authSecret, environment: environment
         )
     }
@@ -57,6 +58,11 @@ public struct TestSystem: Sendable {
     /// A user's bearer token, signed like the auth provider would.
     public func userToken(_ subject: String) async throws -> String {
         try await UserTokenVerifier(hmacSecret: authSecret).issue(subject: subject)
+    }
+
+    /// How many requests the LLM stand-in received for `question`.
+    public func llmRequests(for question: String) -> Int {
+        llm.requests.filter { $0.question == question }.count
     }
 
     /// Every log line the three services wrote.

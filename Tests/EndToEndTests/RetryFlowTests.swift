@@ -1,0 +1,40 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Transient LLM failures are retried and the browser never sees text twice; permanent ones fail at once.
+@Suite(.serialized)
+struct RetryFlowTests {
+    @Test func transientFailuresAreRetriedUntilTheAnswerCompletes() async throws {
+        try await withTestSystem { system in
+            for question in ["Overloaded [503x2]", "Cut off [cutx1]"] {
+                let (jobId, url) = try await StreamTests.ask(system, question)
+                let stream = try await readEventStream(url)
+                let answer = try #require(stream.data(of: "completed")?["answer"] as? String, "\(stream.raw)")
+                #expect(answer == LLMStandIn.answer(to: question))
+                #expect(stream.deltaText == answer)
+                // Deterministic retries continue where the browser stands: no reset, no repeated text.
+                #expect(!stream.events.contains { $0.event == "reset" })
+                let poll = try await TestHTTP.get("\(system.gatewayURL)/api/landing-assistant/job/\(jobId)")
+                #expect((try poll.json()["result"] as? [String: Any])?["answer"] as? String == answer)
+            }
+        }
+    }
+
+    @Test func aRejectedRequestFailsAtOnceWithAReadableMessage() async throws {
+        try await withTestSystem { system in
+            let question = "Refused [400]"
+            let (jobId, url) = try await StreamTests.ask(system, question)
+            let stream = try await readEventStream(url)
+            let failed = try #require(stream.data(of: "failed"), "\(stream.raw)")
+            #expect(failed["code"] as? String == "llm_rejected")
+            #expect((failed["error"] as? String)?.contains("rejected") == true)
+            #expect(stream.events.last?.id != nil)
+            let poll = try await TestHTTP.get("\(system.gatewayURL)/api/landing-assistant/job/\(jobId)")
+            let status = try poll.json()
+            #expect(status["status"] as? String == "FAILED")
+            #expect((status["errorMessage"] as? String)?.isEmpty == false)
+            #expect(system.llmRequests(for: question) == 1)
+        }
+    }
+}

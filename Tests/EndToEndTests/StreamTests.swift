@@ -1,0 +1,119 @@
+import Foundation
+import SSE
+import StreamTokens
+import TestSupport
+import Testing
+
+/// The stream service: replay, resume, end states and its error table, against the real executables.
+@Suite(.serialized)
+struct StreamTests {
+    /// Posts a landing question; returns the job id and the full stream URL.
+    static func ask(_ system: TestSystem, _ question: String) async throws -> (jobId: String, streamURL: String) {
+        let accepted = try await TestHTTP.postJSON("\(system.gatewayURL)/api/landing-assistant/query", ["question": question])
+        let body = try accepted.json()
+        return (try #require(body["jobId"] as? String), system.streamURL + (try #require(body["streamUrl"] as? String)))
+    }
+
+    @Test func aReconnectWithLastEventIDGetsExactlyTheRest() async throws {
+        try await withTestSystem(llm: LLMStandIn(chunkDelay: .milliseconds(60))) { system in
+            let question = "Tell me about resuming"
+            let (_, url) = try await Self.ask(system, question)
+            let first = try await readEventStream(url) { events in events.filter { $0.event == "delta" }.count >= 3 }
+            let lastId = try #require(first.events.last?.id)
+            #expect(first.data(of: "completed") == nil)
+
+            let rest = try await readEventStream(url, headers: [("Last-Event-ID", lastId)])
+            let firstIds = first.events.compactMap { $0.id.flatMap(Int.init) }
+            let restIds = rest.events.compactMap { $0.id.flatMap(Int.init) }
+            #expect(restIds.first == (Int(lastId) ?? 0) + 1, "nothing lost")
+            #expect(Set(firstIds).isDisjoint(with: restIds), "nothing twice")
+            let answer = try #require(rest.data(of: "completed")?["answer"] as? String)
+            #expect(first.deltaText + rest.deltaText == answer)
+            #expect(answer == LLMStandIn.answer(to: question))
+
+            // The same through the lastEventId parameter, once the job has ended: replay then the end, at once.
+            let viaQuery = try await readEventStream(url + "&lastEventId=\(lastId)")
+            #expect(viaQuery.events.compactMap(\.id) == rest.events.compactMap(\.id))
+            #expect(viaQuery.deltaText == rest.deltaText)
+        }
+    }
+
+    @Test func aLateClientGetsTheReplayAndThenA204() async throws {
+        try await withTestSystem { system in
+            let (jobId, url) = try await Self.ask(system, "Late?")
+            let live = try await readEventStream(url)
+            let terminalId = try #require(live.events.last(where: { $0.event == "completed" })?.id)
+
+            let replay = try await readEventStream(url)
+            #expect(replay.events.map(\.id) == live.events.map(\.id))
+            #expect(replay.events.map(\.data) == live.events.map(\.data))
+
+            let done = try await readEventStream(url, headers: [("Last-Event-ID", terminalId)])
+            #expect(done.status == 204)
+            let poll = try await TestHTTP.get("\(system.gatewayURL)/api/landing-assistant/job/\(jobId)")
+            #expect(try poll.json()["status"] as? String == "COMPLETED")
+        }
+    }
+
+    @Test func aQueuedJobGetsStatusHeartbeatsAndThenTimeout() async throws {
+        try await withTestSystem(environment: ["STREAM_TIMEOUT_SECONDS": "2.5", "STREAM_HEARTBEAT_SECONDS": "1"]) { system in
+            await system.worker.stop()
+            let (_, url) = try await Self.ask(system, "Anyone there?")
+            let stream = try await readEventStream(url)
+            #expect(stream.events.first?.event == "status")
+            #expect(stream.data(of: "status")?["status"] as? String == "QUEUED")
+            #expect(stream.comments >= 1)
+            #expect(stream.raw.contains(": heartbeat\n\n"))
+            #expect(stream.events.last?.event == "timeout")
+            #expect(stream.events.last?.data == "{}")
+        }
+    }
+
+    @Test func streamErrors() async throws {
+        try await withTestSystem(environment: ["CORS_ORIGINS": "http://app.example"]) { system in
+            let (jobId, url) = try await Self.ask(system, "Errors?")
+            _ = try await readEventStream(url)
+            let base = "\(system.streamURL)/api/landing-assistant/stream"
+            let keys = try await StreamTokenKeys(secret: system.streamTokenSecret)
+            let issuer = StreamTokenIssuer(keys: keys)
+            let job = try #require(UUID(uuidString: jobId))
+
+            func expectError(_ url: String, headers: [(String, String)] = [], _ status: Int, _ code: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+                let response = try await TestHTTP.get(url, headers: headers)
+                #expect(response.status == status, "\(response.body)", sourceLocation: sourceLocation)
+                #expect(response.errorCode == code, "\(response.body)", sourceLocation: sourceLocation)
+            }
+
+            let valid = try await issuer.issue(job: job, audience: "landing", subject: "anonymous")
+            try await expectError("\(base)/not-a-uuid?token=\(valid)", 400, "invalid_job_id")
+            try await expectError("\(base)/\(jobId)", 401, "missing_token")
+            try await expectError("\(base)/\(jobId)?token=abc.def.ghi", 401, "invalid_token")
+            let forged = try await StreamTokenIssuer(keys: try await StreamTokenKeys(secret: String(repeating: "f", count: 32)))
+                .issue(job: job, audience: "landing", subject: "anonymous")
+            try await expectError("\(base)/\(jobId)?token=\(forged)", 401, "invalid_token")
+            let expired = try await issuer.issue(job: job, audience: "landing", subject: "anonymous", now: Date().addingTimeInterval(-7200))
+            try await expectError("\(base)/\(jobId)?token=\(expired)", 401, "expired_token")
+            let otherJob = try await issuer.issue(job: UUID(), audience: "landing", subject: "anonymous")
+            try await expectError("\(base)/\(jobId)?token=\(otherJob)", 403, "token_for_other_job")
+            try await expectError("\(system.streamURL)/assistant/stream/\(jobId)?token=\(valid)", 403, "token_for_other_assistant")
+            let unknown = UUID()
+            let unknownToken = try await issuer.issue(job: unknown, audience: "landing", subject: "anonymous")
+            try await expectError("\(base)/\(unknown.uuidString.lowercased())?token=\(unknownToken)", 404, "job_not_found")
+            for bad in ["abc", "-1", "1.5", String(repeating: "9", count: 40)] {
+                try await expectError("\(base)/\(jobId)?token=\(valid)", headers: [("Last-Event-ID", bad)], 400, "invalid_last_event_id")
+            }
+            // The token also works as a bearer header, for fetch-based clients.
+            let bearer = try await readEventStream("\(base)/\(jobId)", headers: [("Authorization", "Bearer \(valid)")])
+            #expect(bearer.status == 200 && bearer.data(of: "completed") != nil)
+
+            // CORS: preflight for an allowed origin names last-event-id; other origins get no grant.
+            let preflight = try await TestHTTP.request(.OPTIONS, "\(base)/\(jobId)", headers: [
+                ("Origin", "http://app.example"), ("Access-Control-Request-Method", "GET"), ("Access-Control-Request-Headers", "last-event-id"),
+            ])
+            #expect(preflight.headers.first(name: "Access-Control-Allow-Origin") == "http://app.example")
+            #expect(preflight.headers.first(name: "Access-Control-Allow-Headers")?.contains("last-event-id") == true)
+            let foreign = try await TestHTTP.get("\(base)/\(jobId)?token=\(valid)", headers: [("Origin", "http://evil.example")])
+            #expect(foreign.headers.first(name: "Access-Control-Allow-Origin") == nil)
+        }
+    }
+}
