@@ -66,6 +66,11 @@ let package = Package(
             path: "Shared/Spool"
         ),
         .target(
+            name: "Knowledge",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            path: "Shared/Knowledge"
+        ),
+        .target(
             name: "EventDelivery",
             dependencies: [
                 "Jobs", "Spool", "SSE",
@@ -78,7 +83,7 @@ let package = Package(
         .target(
             name: "PostgresStore",
             dependencies: [
-                "Jobs",
+                "Jobs", "Knowledge",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
@@ -97,7 +102,11 @@ let package = Package(
         ),
         .target(
             name: "Assistant",
-            dependencies: ["Jobs", "LLM", "Spool", "SSE", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Jobs", "Knowledge", "LLM", "Spool", "SSE",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             path: "Shared/Assistant"
         ),
         .target(
@@ -112,7 +121,7 @@ let package = Package(
         .target(
             name: "ServiceSupport",
             dependencies: [
-                "Jobs",
+                "Jobs", "Knowledge",
                 "PostgresStore",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
@@ -128,7 +137,7 @@ let package = Package(
         .executableTarget(
             name: "Gateway",
             dependencies: [
-                "Jobs", "PostgresStore", "StreamTokens", "UserAuth", "HTTPSupport", "ServiceSupport",
+                "Jobs", "Knowledge", "PostgresStore", "StreamTokens", "UserAuth", "HTTPSupport", "ServiceSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -137,7 +146,7 @@ let package = Package(
         .executableTarget(
             name: "Worker",
             dependencies: [
-                "Jobs", "PostgresStore", "Spool", "LLM", "Assistant", "HTTPSupport", "ServiceSupport",
+                "Jobs", "Knowledge", "PostgresStore", "Spool", "LLM", "Assistant", "HTTPSupport", "ServiceSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -158,7 +167,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "Jobs", "PostgresStore", "SSE", "UserAuth",
+                "Jobs", "Knowledge", "PostgresStore", "SSE", "UserAuth",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -167,12 +176,12 @@ let package = Package(
         ),
         .testTarget(
             name: "UnitTests",
-            dependencies: ["SSE", "StreamTokens", "UserAuth", "Spool", "LLM", "Assistant", "Jobs", "TestSupport"],
+            dependencies: ["SSE", "StreamTokens", "UserAuth", "Spool", "LLM", "Assistant", "Jobs", "Knowledge", "TestSupport"],
             path: "Tests/UnitTests"
         ),
         .testTarget(
             name: "StoreTests",
-            dependencies: ["Jobs", "PostgresStore", "TestSupport"],
+            dependencies: ["Jobs", "Knowledge", "PostgresStore", "TestSupport"],
             path: "Tests/StoreTests"
         ),
         .testTarget(

@@ -30,6 +30,7 @@ enum GatewayApplication {
         router.addOperationalRoutes(metrics: metrics) { try await connection.store.ping() }
         QueryRoutes(
             store: connection.store,
+            knowledge: connection.knowledge,
             tokens: StreamTokenIssuer(keys: keys, lifetime: settings.streamTokenTTL),
             users: users,
             rateLimiter: RateLimiter(limit: settings.anonRateLimit),

@@ -2,12 +2,14 @@ import Foundation
 import HTTPSupport
 import Hummingbird
 import Jobs
+import Knowledge
 import StreamTokens
 import UserAuth
 
 /// The assistants' routes: ask a question (202 with a stream URL), and the legacy polling endpoints.
 struct QueryRoutes: Sendable {
     let store: any JobStore
+    let knowledge: any KnowledgeStore
     let tokens: StreamTokenIssuer
     let users: UserTokenVerifier
     let rateLimiter: RateLimiter
@@ -60,20 +62,27 @@ struct QueryRoutes: Sendable {
         let question = try query.validatedQuestion()
         let sessionId = try query.validatedSessionId()
         var courseRef: String?
+        var courseId: UUID?
         if kind == .tutor {
-            guard let course = query.courseId?.trimmingCharacters(in: .whitespaces), !course.isEmpty else {
+            guard let reference = query.courseId?.trimmingCharacters(in: .whitespaces), !reference.isEmpty else {
                 throw APIError.badRequest("missing_course", "The field \"courseId\" is required.")
             }
-            courseRef = course
+            guard let course = try await knowledge.resolveCourse(reference) else {
+                throw APIError.notFound("course_not_found", "There is no course \"\(reference.prefix(100))\".")
+            }
+            courseRef = reference
+            courseId = course.id
         }
         let outcome: EnqueueOutcome
         do {
             outcome = try await store.enqueue(NewJob(
-                kind: kind, question: question, courseRef: courseRef, lessonId: kind == .tutor ? query.lessonId : nil,
+                kind: kind, question: question, courseRef: courseRef, courseId: courseId, lessonId: kind == .tutor ? query.lessonId : nil,
                 sessionId: sessionId, userId: userId, idempotencyKey: idempotencyKey, maxAttempts: maxAttempts
             ))
         } catch let error as JobStoreError where error.code == .idempotencyConflict {
             throw APIError(.conflict, code: "idempotency_key_reused", message: error.message)
+        } catch let error as JobStoreError where error.code == .sessionNotOwned {
+            throw APIError.forbidden("session_not_yours", error.message)
         }
         let job = outcome.job
         let token = try await tokens.issue(job: job.id, audience: kind.rawValue, subject: userId)

@@ -22,20 +22,29 @@ enum WorkerApplication {
         } catch {
             throw SettingsError(WorkerSettings.spoolDir.name, "cannot create \(settings.spoolDir): \(error.localizedDescription)")
         }
-        var llm = ChatCompletionClient.Configuration(baseURL: settings.llmBaseURL, apiKey: settings.llmAPIKey, model: settings.llmModel)
-        llm.requestTimeout = settings.llmTimeout
-        llm.idleTimeout = settings.llmIdleTimeout
-        let engine = LLMAnswerEngine(client: ChatCompletionClient(http: .shared, configuration: llm, logger: logger))
+        let engine: any AnswerEngine
+        if let baseURL = settings.llmBaseURL {
+            var llm = ChatCompletionClient.Configuration(baseURL: baseURL, apiKey: settings.llmAPIKey, model: settings.llmModel)
+            llm.requestTimeout = settings.llmTimeout
+            llm.idleTimeout = settings.llmIdleTimeout
+            engine = LLMAnswerEngine(client: ChatCompletionClient(http: .shared, configuration: llm, logger: logger))
+        } else {
+            logger.notice("no LLM_BASE_URL: answering with the offline engine, from course excerpts")
+            engine = OfflineAnswerEngine(pace: settings.offlinePace)
+        }
 
         let doorbell = Doorbell()
         var workerConfiguration = JobWorker.Configuration()
         workerConfiguration.concurrency = settings.concurrency
         workerConfiguration.lease = settings.lease
         workerConfiguration.pollInterval = settings.pollInterval
+        workerConfiguration.rescueInterval = settings.rescueInterval
         workerConfiguration.retry = RetryPolicy(baseDelay: settings.retryBase)
         let worker = JobWorker(
             store: connection.store,
-            handler: AssistantJobHandler(store: connection.store, spool: spool, engine: engine, logger: logger),
+            handler: AssistantJobHandler(
+                store: connection.store, knowledge: connection.knowledge, spool: spool, engine: engine, logger: logger
+            ),
             doorbell: doorbell,
             configuration: workerConfiguration,
             logger: logger

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Hummingbird
+import Knowledge
 import Logging
 import ServiceSupport
 
@@ -10,12 +11,38 @@ struct WorkerCommand: AsyncParsableCommand {
         commandName: "tutorline-worker",
         abstract: "Claims queued jobs, answers them with the language model, and appends the answer to the spool.",
         discussion: Setting.helpText(WorkerSettings.all),
-        subcommands: [Serve.self],
+        subcommands: [Serve.self, Ingest.self],
         defaultSubcommand: Serve.self
     )
 }
 
 extension WorkerCommand {
+    struct Ingest: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Load course content (Markdown) into the store; unchanged lessons are left alone."
+        )
+
+        @Argument(help: "The content folder: courses/<slug>/course.md with lesson files, and landing/*.md.")
+        var directory: String
+
+        func run() async throws {
+            let common = try exitOnSettingsError { try CommonSettings(reader: SettingsReader(), defaultPort: 8082) }
+            common.logFormat.bootstrap(level: common.logLevel)
+            let logger = Logger(label: "tutorline-worker")
+            let content: KnowledgeContent
+            do {
+                content = try ContentLoader().load(directory: directory)
+            } catch let error as ContentLoader.Failure {
+                throw ValidationError(error.description)
+            }
+            let connection = try exitOnSettingsError { try StoreConnection.open(common.database, maximumConnections: 2, logger: logger) }
+            try await StoreConnection.runWhileConnected(connection) {
+                try await connection.migrate()
+                print("ingested \(directory): \(try await connection.knowledge.ingest(content))")
+            }
+        }
+    }
+
     struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Run the worker (the default).", discussion: Setting.helpText(WorkerSettings.all))
 

@@ -7,19 +7,23 @@ struct WorkerSettings: Sendable {
     static let llmAPIKey = Setting("LLM_API_KEY", default: "", "API key sent as a bearer token", secret: true)
     static let llmModel = Setting("LLM_MODEL", default: "gpt-4o-mini", "model name")
     static let llmTimeout = Setting("LLM_TIMEOUT_SECONDS", default: "120", "longest a whole answer may take")
+    static let offlinePace = Setting("OFFLINE_PACE_MS", default: "15", "pause between pieces of an offline answer")
     static let llmIdleTimeout = Setting("LLM_IDLE_TIMEOUT_SECONDS", default: "20", "longest the model may go quiet mid-answer")
     static let concurrency = Setting("WORKER_CONCURRENCY", default: "4", "jobs answered at once")
     static let lease = Setting("JOB_LEASE_SECONDS", default: "30", "how long a claim holds a job; extended while it runs")
+    static let rescueInterval = Setting("JOB_RESCUE_SECONDS", default: "5", "how often expired leases are returned to the queue")
     static let pollInterval = Setting("WORKER_POLL_SECONDS", default: "1", "backstop poll when no wake-up arrives")
     static let retryBase = Setting("JOB_RETRY_BASE_MS", default: "500", "first retry delay; doubles per attempt, jittered")
 
     static let all: [Setting] = CommonSettings.settings(defaultPort: 8082) + [
-        spoolDir, llmBaseURL, llmAPIKey, llmModel, llmTimeout, llmIdleTimeout, concurrency, lease, pollInterval, retryBase,
+        spoolDir, llmBaseURL, llmAPIKey, llmModel, llmTimeout, llmIdleTimeout, offlinePace, concurrency, lease, rescueInterval, pollInterval, retryBase,
     ]
 
     var common: CommonSettings
     var spoolDir: String
-    var llmBaseURL: String
+    /// `nil`: the offline answer engine.
+    var llmBaseURL: String?
+    var offlinePace: Duration
     var llmAPIKey: String?
     var llmModel: String
     var llmTimeout: Duration
@@ -27,19 +31,22 @@ struct WorkerSettings: Sendable {
     var concurrency: Int
     var lease: Duration
     var pollInterval: Duration
+    var rescueInterval: Duration
     var retryBase: Duration
 
     init(reader: SettingsReader) throws {
         common = try CommonSettings(reader: reader, defaultPort: 8082)
         spoolDir = try reader.required(Self.spoolDir)
-        llmBaseURL = reader.string(Self.llmBaseURL) ?? ""
-        guard !llmBaseURL.isEmpty else {
-            // The offline answer engine arrives with the course-knowledge work; until then a model is required.
-            throw SettingsError(Self.llmBaseURL.name, "is required (no offline answer engine in this build yet)")
+        let baseURL = reader.string(Self.llmBaseURL) ?? ""
+        if baseURL.isEmpty {
+            llmBaseURL = nil
+        } else {
+            guard baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://") else {
+                throw SettingsError(Self.llmBaseURL.name, "must be an http:// or https:// URL")
+            }
+            llmBaseURL = baseURL
         }
-        guard llmBaseURL.hasPrefix("http://") || llmBaseURL.hasPrefix("https://") else {
-            throw SettingsError(Self.llmBaseURL.name, "must be an http:// or https:// URL")
-        }
+        offlinePace = .milliseconds(try reader.int(Self.offlinePace, in: 0...10_000))
         llmAPIKey = reader.string(Self.llmAPIKey).flatMap { $0.isEmpty ? nil : $0 }
         llmModel = try reader.required(Self.llmModel)
         llmTimeout = try reader.seconds(Self.llmTimeout, in: 1...3600)
@@ -47,6 +54,7 @@ struct WorkerSettings: Sendable {
         concurrency = try reader.int(Self.concurrency, in: 1...256)
         lease = try reader.seconds(Self.lease, in: 1...3600)
         pollInterval = try reader.seconds(Self.pollInterval, in: 0.01...60)
+        rescueInterval = try reader.seconds(Self.rescueInterval, in: 0.1...3600)
         retryBase = .milliseconds(try reader.int(Self.retryBase, in: 1...600_000))
     }
 }

@@ -1,18 +1,27 @@
 import Foundation
 import Jobs
+import Knowledge
 import Logging
+import Metrics
 import Spool
 
-/// The worker's handler: answers a job with an ``AnswerEngine``, streaming into the spool, then
-/// records the result in the store and, after that, appends the terminal event.
+/// The worker's handler: retrieves the material and the conversation, answers with an
+/// ``AnswerEngine`` while streaming into the spool, then records the result in the store and,
+/// after that, appends the terminal event.
 public struct AssistantJobHandler: JobHandler {
     let store: any JobStore
+    let knowledge: any KnowledgeStore
     let spool: Spool
     let engine: any AnswerEngine
     let logger: Logger
+    /// How many chunks the engine gets.
+    let excerptCount = 5
+    /// How many earlier messages of the conversation go into the prompt.
+    let historyCount = 6
 
-    public init(store: any JobStore, spool: Spool, engine: any AnswerEngine, logger: Logger) {
+    public init(store: any JobStore, knowledge: any KnowledgeStore, spool: Spool, engine: any AnswerEngine, logger: Logger) {
         self.store = store
+        self.knowledge = knowledge
         self.spool = spool
         self.engine = engine
         self.logger = logger
@@ -27,7 +36,8 @@ public struct AssistantJobHandler: JobHandler {
             throw Self.spoolFailure(error)
         }
 
-        let extras = try await engine.answer(job) { piece in
+        let context = try await context(for: job)
+        let extras = try await engine.answer(context) { piece in
             try spooler.receive(piece)
         }
 
@@ -56,6 +66,32 @@ public struct AssistantJobHandler: JobHandler {
         } catch {
             // Stream replicas find the result in the store once the spool stays silent.
             logger.warning("terminal event not spooled", metadata: ["job": "\(job.id)", "error": "\(error)"])
+        }
+    }
+
+    /// The excerpts and history the engine answers from.
+    func context(for job: Job) async throws(JobFailure) -> AnswerContext {
+        let scope: KnowledgeScope
+        switch job.kind {
+        case .tutor:
+            guard let courseId = job.courseId else {
+                throw JobFailure(code: "course_not_found", message: "The course of this question is unknown.", isTransient: false)
+            }
+            scope = .course(courseId)
+        case .landing:
+            scope = .landing
+        }
+        do {
+            let excerpts = try await knowledge.search(job.question, scope: scope, limit: excerptCount)
+            if excerpts.isEmpty {
+                logger.notice("retrieval found no material", metadata: ["job": "\(job.id)", "scope": "\(scope.key)"])
+                Counter(label: "tutorline_retrieval_empty_total", dimensions: [("assistant", job.kind.rawValue)]).increment()
+            }
+            Counter(label: "tutorline_retrievals_total", dimensions: [("assistant", job.kind.rawValue)]).increment()
+            let history = try await store.history(sessionId: job.sessionId, limit: historyCount)
+            return AnswerContext(job: job, excerpts: excerpts, history: history.filter { $0.jobId != job.id })
+        } catch {
+            throw JobFailure(code: "store_unavailable", message: "The course material could not be read; retrying.", isTransient: true)
         }
     }
 

@@ -1,7 +1,8 @@
 import Jobs
 import LLM
+import Synchronization
 
-/// Answers with an OpenAI-compatible language model.
+/// Answers with an OpenAI-compatible language model, grounded in the retrieved excerpts.
 public struct LLMAnswerEngine: AnswerEngine {
     let client: ChatCompletionClient
 
@@ -9,12 +10,24 @@ public struct LLMAnswerEngine: AnswerEngine {
         self.client = client
     }
 
-    public func answer(_ job: Job, onDelta: @escaping @Sendable (String) async throws -> Void) async throws(JobFailure) -> AnswerExtras {
+    public func answer(_ context: AnswerContext, onDelta: @escaping @Sendable (String) async throws -> Void) async throws(JobFailure) -> AnswerExtras {
+        let splitter = Mutex(SuggestionSplitter())
         do {
-            try await client.complete(messages: Prompt.messages(for: job), onDelta: onDelta)
+            try await client.complete(messages: Prompt.messages(for: context)) { piece in
+                let visible = splitter.withLock { $0.feed(piece) }
+                if !visible.isEmpty { try await onDelta(visible) }
+            }
         } catch {
             throw JobFailure(code: error.code.rawValue, message: error.message, isTransient: error.isTransient)
         }
-        return AnswerExtras()
+        let (tail, suggestions) = splitter.withLock { $0.finish() }
+        if !tail.isEmpty {
+            do {
+                try await onDelta(tail)
+            } catch {
+                throw JobFailure(code: "spool_unavailable", message: "The answer could not be delivered (\(error)).", isTransient: true)
+            }
+        }
+        return AnswerExtras(nextSuggestions: suggestions, sources: context.sources)
     }
 }

@@ -1,26 +1,46 @@
 import Jobs
+import Knowledge
 import LLM
 
-/// The messages sent to the language model for a job.
+/// The messages sent to the language model: a system prompt that grounds it in the retrieved
+/// excerpts, the recent conversation, and the question.
 public enum Prompt {
-    public static func messages(for job: Job) -> [ChatMessage] {
-        [ChatMessage(role: .system, content: system(for: job)), ChatMessage(role: .user, content: job.question)]
+    /// The line after which the model lists follow-up questions; never shown to the person.
+    public static let suggestionsMarker = "FOLLOW-UPS:"
+
+    public static func messages(for context: AnswerContext) -> [ChatMessage] {
+        var messages = [ChatMessage(role: .system, content: system(for: context))]
+        for turn in context.history {
+            messages.append(ChatMessage(role: turn.role == .user ? .user : .assistant, content: turn.content))
+        }
+        messages.append(ChatMessage(role: .user, content: context.job.question))
+        return messages
     }
 
-    static func system(for job: Job) -> String {
-        switch job.kind {
+    static func system(for context: AnswerContext) -> String {
+        let role: String
+        switch context.job.kind {
         case .tutor:
-            """
-            You are the tutor inside an online course player. The learner is studying the course \
-            "\(job.courseRef ?? "unknown")"\(job.lessonId.map { ", lesson \($0)" } ?? ""). Answer their question \
-            clearly and briefly, as a patient teacher would. If you do not know, say so rather than guess.
-            """
+            role = "You are the tutor inside an online course player. Answer the learner's question like a patient teacher, clearly and briefly."
         case .landing:
-            """
-            You are the guide on the landing page of an online course platform. Help visitors choose a \
-            course and answer questions about the courses, prices and how learning works. Be brief and friendly. \
-            If you do not know, say so rather than guess.
-            """
+            role = "You are the guide on the landing page of an online course platform. Help visitors choose a course and answer questions about courses, prices and how learning works. Be brief and friendly."
         }
+        let material: String
+        if context.excerpts.isEmpty {
+            material = "No course material matched this question. Say plainly that the materials do not cover it; do not invent an answer."
+        } else {
+            material = "Answer only from these excerpts of the materials. If they do not answer the question, say so instead of guessing. Name the lesson you draw on.\n\n"
+                + context.excerpts.enumerated().map { index, excerpt in
+                    "[\(index + 1)] \(excerpt.heading)\n\(excerpt.body)"
+                }.joined(separator: "\n\n")
+        }
+        return """
+            \(role)
+
+            \(material)
+
+            After the answer, write a line containing only \(suggestionsMarker) and then two or three short follow-up \
+            questions the person might ask next, one per line, each starting with "- ".
+            """
     }
 }

@@ -11,6 +11,8 @@ public struct Job: Sendable, Equatable {
     public var question: String
     /// The course the question is about, as the client named it (UUID, slug or alias); tutor jobs only.
     public var courseRef: String?
+    /// The course's UUID, resolved from `courseRef` when the job was accepted.
+    public var courseId: UUID?
     public var lessonId: String?
     public var sessionId: UUID
     /// The asking user's id, or `anonymous`.
@@ -32,7 +34,7 @@ public struct Job: Sendable, Equatable {
     public var updatedAt: Date
 
     public init(
-        id: UUID, kind: AssistantKind, status: JobStatus, question: String, courseRef: String?, lessonId: String?,
+        id: UUID, kind: AssistantKind, status: JobStatus, question: String, courseRef: String?, courseId: UUID? = nil, lessonId: String?,
         sessionId: UUID, userId: String, attempts: Int, maxAttempts: Int, leaseToken: UUID?, lockedUntil: Date?,
         result: JobResult?, errorCode: String?, errorMessage: String?, terminalEventId: Int?,
         createdAt: Date, updatedAt: Date
@@ -42,6 +44,7 @@ public struct Job: Sendable, Equatable {
         self.status = status
         self.question = question
         self.courseRef = courseRef
+        self.courseId = courseId
         self.lessonId = lessonId
         self.sessionId = sessionId
         self.userId = userId

@@ -21,7 +21,8 @@ public protocol JobStore: Sendable {
     /// Pushes the lease of a running job further; `false` when the lease was lost.
     func extendLease(jobId: UUID, leaseToken: UUID, by lease: Duration) async throws -> Bool
 
-    /// Records the result; `false` when the lease was lost (another worker owns the job now).
+    /// Records the result, and with it the conversation turn (the question and the answer, each
+    /// exactly once per job, whatever the retries); `false` when the lease was lost.
     func complete(jobId: UUID, leaseToken: UUID, result: JobResult, terminalEventId: Int) async throws -> Bool
 
     /// Ends the job as failed; `false` when the lease was lost.
@@ -32,6 +33,9 @@ public protocol JobStore: Sendable {
 
     /// Returns jobs whose lease expired to the queue (or fails those out of attempts); returns how many.
     func rescueExpiredLeases() async throws -> Int
+
+    /// The last `limit` messages of a conversation, oldest first.
+    func history(sessionId: UUID, limit: Int) async throws -> [ChatTurn]
 
     /// Whether the store answers at all (readiness).
     func ping() async throws

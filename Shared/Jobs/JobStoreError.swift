@@ -5,6 +5,8 @@ public struct JobStoreError: Error, Sendable, Equatable, CustomStringConvertible
         case unavailable
         /// The idempotency key was used before for a different request.
         case idempotencyConflict
+        /// The `sessionId` belongs to another user.
+        case sessionNotOwned
     }
 
     public let code: Code

@@ -41,7 +41,61 @@ extension PostgresJobStore {
             """,
             "CREATE INDEX jobs_runnable ON jobs (run_after, created_at) WHERE status = 'QUEUED'",
             "CREATE INDEX jobs_leased ON jobs (locked_until) WHERE status = 'PROCESSING'",
-        ])
+        ]),
+        Migration(version: 2, statements: [
+            "ALTER TABLE jobs ADD COLUMN course_id UUID",
+            "CREATE TABLE courses (id UUID PRIMARY KEY, slug TEXT NOT NULL UNIQUE, title TEXT NOT NULL)",
+            """
+            CREATE TABLE course_aliases (
+                alias TEXT PRIMARY KEY,
+                course_id UUID NOT NULL REFERENCES courses (id) ON DELETE CASCADE
+            )
+            """,
+            """
+            CREATE TABLE lessons (
+                id TEXT PRIMARY KEY,
+                scope TEXT NOT NULL,
+                title TEXT NOT NULL,
+                position INT NOT NULL,
+                content_hash TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE chunks (
+                id TEXT PRIMARY KEY,
+                lesson_id TEXT NOT NULL REFERENCES lessons (id) ON DELETE CASCADE,
+                scope TEXT NOT NULL,
+                position INT NOT NULL,
+                heading TEXT NOT NULL,
+                body TEXT NOT NULL,
+                search TSVECTOR GENERATED ALWAYS AS (
+                    setweight(to_tsvector('english', heading), 'A') || setweight(to_tsvector('english', body), 'B')
+                ) STORED
+            )
+            """,
+            "CREATE INDEX chunks_search ON chunks USING GIN (search)",
+            "CREATE INDEX chunks_scope ON chunks (scope)",
+            """
+            CREATE TABLE chat_sessions (
+                id UUID PRIMARY KEY,
+                user_id TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+            )
+            """,
+            """
+            CREATE TABLE chat_messages (
+                id BIGSERIAL PRIMARY KEY,
+                session_id UUID NOT NULL REFERENCES chat_sessions (id) ON DELETE CASCADE,
+                job_id UUID NOT NULL,
+                role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+                content TEXT NOT NULL,
+                created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+                UNIQUE (job_id, role)
+            )
+            """,
+            "CREATE INDEX chat_messages_by_session ON chat_messages (session_id, id)",
+        ]),
     ]
 
     /// An arbitrary constant naming the advisory lock that serializes migrations.

@@ -22,12 +22,30 @@ public struct PostgresJobStore: JobStore {
 
     public func enqueue(_ job: NewJob) async throws -> EnqueueOutcome {
         try await translatingErrors {
+            // The session is created by its first job and belongs to that job's user from then on.
+            let owners = try await client.query(
+                """
+                WITH created AS (
+                    INSERT INTO chat_sessions (id, user_id, kind) VALUES (\(job.sessionId), \(job.userId), \(job.kind.rawValue))
+                    ON CONFLICT (id) DO NOTHING
+                    RETURNING user_id, kind
+                )
+                SELECT user_id, kind FROM created
+                UNION ALL
+                SELECT user_id, kind FROM chat_sessions WHERE id = \(job.sessionId)
+                LIMIT 1
+                """,
+                logger: logger
+            )
+            for try await (owner, kind) in owners.decode((String, String).self) where owner != job.userId || kind != job.kind.rawValue {
+                throw JobStoreError(.sessionNotOwned, "This conversation belongs to someone else.")
+            }
             // One statement: the insert and its NOTIFY commit together, so a woken worker finds the row.
             let inserted = try await client.query(
                 """
                 WITH inserted AS (
-                    INSERT INTO jobs (id, kind, status, question, course_ref, lesson_id, session_id, user_id, idempotency_key, max_attempts)
-                    VALUES (\(job.id), \(job.kind.rawValue), 'QUEUED', \(job.question), \(job.courseRef), \(job.lessonId),
+                    INSERT INTO jobs (id, kind, status, question, course_ref, course_id, lesson_id, session_id, user_id, idempotency_key, max_attempts)
+                    VALUES (\(job.id), \(job.kind.rawValue), 'QUEUED', \(job.question), \(job.courseRef), \(job.courseId), \(job.lessonId),
                             \(job.sessionId), \(job.userId), \(job.idempotencyKey), \(job.maxAttempts))
                     ON CONFLICT (user_id, kind, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
                     RETURNING \(unescaped: Self.columns)
@@ -109,12 +127,23 @@ public struct PostgresJobStore: JobStore {
 
     public func complete(jobId: UUID, leaseToken: UUID, result: JobResult, terminalEventId: Int) async throws -> Bool {
         let json = String(decoding: try JSONEncoder().encode(result), as: UTF8.self)
+        // One statement: the result and both messages commit together or not at all, and the
+        // unique (job_id, role) pair keeps each message single whatever the retries.
         return try await updatesOneRow(
             """
-            UPDATE jobs SET status = 'COMPLETED', result = \(json)::jsonb, terminal_event_id = \(terminalEventId),
-                   error_code = NULL, error_message = NULL, lease_token = NULL, locked_until = NULL, updated_at = now()
-            WHERE id = \(jobId) AND lease_token = \(leaseToken) AND status = 'PROCESSING'
-            RETURNING id
+            WITH done AS (
+                UPDATE jobs SET status = 'COMPLETED', result = \(json)::jsonb, terminal_event_id = \(terminalEventId),
+                       error_code = NULL, error_message = NULL, lease_token = NULL, locked_until = NULL, updated_at = now()
+                WHERE id = \(jobId) AND lease_token = \(leaseToken) AND status = 'PROCESSING'
+                RETURNING id, session_id, question
+            ), turn AS (
+                INSERT INTO chat_messages (session_id, job_id, role, content)
+                SELECT d.session_id, d.id, m.role, m.content
+                FROM done d CROSS JOIN LATERAL (VALUES (1, 'user', d.question), (2, 'assistant', \(result.answer))) AS m (n, role, content)
+                ORDER BY m.n
+                ON CONFLICT (job_id, role) DO NOTHING
+            )
+            SELECT id FROM done
             """
         )
     }
@@ -166,6 +195,25 @@ public struct PostgresJobStore: JobStore {
         }
     }
 
+    public func history(sessionId: UUID, limit: Int) async throws -> [ChatTurn] {
+        try await translatingErrors {
+            let rows = try await client.query(
+                """
+                SELECT job_id, role, content FROM (
+                    SELECT id, job_id, role, content FROM chat_messages WHERE session_id = \(sessionId)
+                    ORDER BY id DESC LIMIT \(limit)
+                ) AS recent ORDER BY id
+                """,
+                logger: logger
+            )
+            var turns: [ChatTurn] = []
+            for try await (jobId, role, content) in rows.decode((UUID, String, String).self) {
+                turns.append(ChatTurn(jobId: jobId, role: ChatTurn.Role(rawValue: role) ?? .user, content: content))
+            }
+            return turns
+        }
+    }
+
     public func ping() async throws {
         try await translatingErrors {
             _ = try await client.query("SELECT 1", logger: logger)
@@ -187,7 +235,7 @@ public struct PostgresJobStore: JobStore {
 
     static let columns = """
         id, kind, status, question, course_ref, lesson_id, session_id, user_id, attempts, max_attempts,
-        lease_token, locked_until, result::text, error_code, error_message, terminal_event_id, created_at, updated_at
+        lease_token, locked_until, result::text, error_code, error_message, terminal_event_id, created_at, updated_at, course_id
         """
 
     static func decodeJob(_ row: PostgresRow) throws -> Job {
@@ -199,6 +247,7 @@ public struct PostgresJobStore: JobStore {
             status: JobStatus(rawValue: try cells[2].decode(String.self)) ?? .failed,
             question: try cells[3].decode(String.self),
             courseRef: try cells[4].decode(String?.self),
+            courseId: try cells[18].decode(UUID?.self),
             lessonId: try cells[5].decode(String?.self),
             sessionId: try cells[6].decode(UUID.self),
             userId: try cells[7].decode(String.self),

@@ -1,4 +1,5 @@
 import Jobs
+import Knowledge
 import Logging
 import PostgresNIO
 import PostgresStore
@@ -7,6 +8,7 @@ import ServiceLifecycle
 /// The store a service talks to, with the long-running parts it needs run.
 public struct StoreConnection: Sendable {
     public var store: any JobStore
+    public var knowledge: any KnowledgeStore
     /// Services to run beside the application (the Postgres pool).
     public var services: [any Service]
     /// Applies the schema.
@@ -22,6 +24,7 @@ public struct StoreConnection: Sendable {
             let store = PostgresJobStore(client: client, logger: logger)
             return StoreConnection(
                 store: store,
+                knowledge: PostgresKnowledgeStore(client: client, logger: logger),
                 services: [PostgresClientService(client: client)],
                 migrate: { try await store.migrate() },
                 makeJobListener: { doorbell in

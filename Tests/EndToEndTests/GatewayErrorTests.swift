@@ -36,8 +36,17 @@ struct GatewayErrorTests {
             expectError(try await TestHTTP.postJSON(url, ["question": 42, "courseId": "c"], headers: [auth]), 400, "invalid_field")
             expectError(try await TestHTTP.postJSON(url, ["question": " \n\t ", "courseId": "c"], headers: [auth]), 400, "empty_question")
             expectError(try await TestHTTP.postJSON(url, ["question": String(repeating: "é", count: 4001), "courseId": "c"], headers: [auth]), 400, "question_too_long")
-            #expect(try await TestHTTP.postJSON(url, ["question": String(repeating: "é", count: 4000), "courseId": "c"], headers: [auth]).status == 202)
+            #expect(try await TestHTTP.postJSON(url, ["question": String(repeating: "é", count: 4000), "courseId": "ai-native-fullstack-developer"], headers: [auth]).status == 202)
             expectError(try await TestHTTP.postJSON(url, ["question": "Hi?"], headers: [auth]), 400, "missing_course")
+            expectError(try await TestHTTP.postJSON(url, ["question": "Hi?", "courseId": "no-such-course"], headers: [auth]), 404, "course_not_found")
+            expectError(try await TestHTTP.postJSON(url, ["question": "Hi?", "courseId": UUID().uuidString], headers: [auth]), 404, "course_not_found")
+            for alias in ["ai-in-web-development", "5b0f6c1e-3c2a-4e8d-9a51-2f7d4c8e1a90", "AI-Native-FullStack-Developer"] {
+                #expect(try await TestHTTP.postJSON(url, ["question": "Hi?", "courseId": alias], headers: [auth]).status == 202, "\(alias)")
+            }
+            let session = UUID().uuidString
+            #expect(try await TestHTTP.postJSON(url, good.merging(["sessionId": session]) { $1 }, headers: [auth]).status == 202)
+            let intruder = ("Authorization", "Bearer \(try await system.userToken("user-2"))")
+            expectError(try await TestHTTP.postJSON(url, good.merging(["sessionId": session]) { $1 }, headers: [intruder]), 403, "session_not_yours")
             expectError(try await TestHTTP.postJSON(url, good.merging(["sessionId": "not-a-uuid"]) { $1 }, headers: [auth]), 400, "invalid_session_id")
             expectError(try await TestHTTP.postJSON(url, good, headers: [auth, ("Idempotency-Key", "has space")]), 400, "invalid_idempotency_key")
             let big = "{\"question\": \"" + String(repeating: "a", count: 70_000) + "\", \"courseId\": \"c\"}"
@@ -56,7 +65,7 @@ struct GatewayErrorTests {
         try await withTestSystem { system in
             let owner = ("Authorization", "Bearer \(try await system.userToken("owner"))")
             let stranger = ("Authorization", "Bearer \(try await system.userToken("stranger"))")
-            let accepted = try await TestHTTP.postJSON("\(system.gatewayURL)/assistant/query", ["question": "Mine?", "courseId": "c"], headers: [owner])
+            let accepted = try await TestHTTP.postJSON("\(system.gatewayURL)/assistant/query", ["question": "Mine?", "courseId": "ai-in-web-development"], headers: [owner])
             let jobId = try #require(try accepted.json()["jobId"] as? String)
             let landing = try await TestHTTP.postJSON("\(system.gatewayURL)/api/landing-assistant/query", ["question": "Yours?"])
             let landingId = try #require(try landing.json()["jobId"] as? String)

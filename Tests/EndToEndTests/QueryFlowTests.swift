@@ -9,7 +9,7 @@ struct QueryFlowTests {
     @Test func tutorQueryStreamsTheAnswerAndPollingAgrees() async throws {
         try await withTestSystem { system in
             let token = try await system.userToken("user-1")
-            let question = "What is a closure in Swift?"
+            let question = "How does the context window limit the number of tokens?"
             let accepted = try await TestHTTP.postJSON(
                 "\(system.gatewayURL)/assistant/query",
                 ["question": question, "courseId": "ai-native-fullstack-developer"],
@@ -36,6 +36,11 @@ struct QueryFlowTests {
             #expect(stream.events.filter { $0.event == "delta" }.count > 3)
             #expect(completed["jobId"] as? String == jobId)
             #expect(completed["sessionId"] is String)
+            // Grounded: the prompt carried the retrieved lesson, and the sources name it.
+            let sources = try #require(completed["sources"] as? [[String: Any]])
+            #expect(sources.contains { $0["lessonTitle"] as? String == "How Large Language Models Work" })
+            #expect(sources.allSatisfy { ($0["chunkId"] as? String)?.hasPrefix("ai-native-fullstack-developer/") == true })
+            #expect(system.llm.requests.last?.systemPrompt.contains("How Large Language Models Work") == true)
             // Ids increase by one on every event that has one.
             let ids = stream.events.compactMap { $0.id.flatMap(Int.init) }
             #expect(ids == Array(1...ids.count))

@@ -143,3 +143,46 @@ import Testing
         }
     }
 }
+
+/// Conversations: sessions belong to one user; each job adds exactly one question and one answer.
+@Suite struct ConversationStoreTests {
+    @Test(arguments: StoreKind.allCases) func eachJobAddsOneTurnWhateverTheRetries(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            let session = UUID()
+            let new = NewJob(kind: .landing, question: "First?", sessionId: session, userId: "anonymous", maxAttempts: 3)
+            _ = try await store.enqueue(new)
+            // Attempt 1 loses its lease; attempt 2 completes; attempt 1's late completion is refused.
+            let first = try #require(try await store.claim(lease: .milliseconds(100)))
+            try await Task.sleep(for: .milliseconds(250))
+            #expect(try await store.rescueExpiredLeases() == 1)
+            let second = try #require(try await store.claim(lease: .seconds(30)))
+            let result = JobResult(jobId: new.id, answer: "One answer.", sessionId: session)
+            #expect(try await store.complete(jobId: new.id, leaseToken: try #require(second.leaseToken), result: result, terminalEventId: 3))
+            #expect(try await store.complete(jobId: new.id, leaseToken: try #require(first.leaseToken), result: result, terminalEventId: 3) == false)
+            #expect(try await store.complete(jobId: new.id, leaseToken: try #require(second.leaseToken), result: result, terminalEventId: 3) == false)
+
+            _ = try await store.enqueue(NewJob(kind: .landing, question: "Second?", sessionId: session, userId: "anonymous"))
+            let next = try #require(try await store.claim(lease: .seconds(30)))
+            _ = try await store.complete(jobId: next.id, leaseToken: try #require(next.leaseToken), result: JobResult(jobId: next.id, answer: "Two.", sessionId: session), terminalEventId: 2)
+
+            let history = try await store.history(sessionId: session, limit: 10)
+            #expect(history.map(\.content) == ["First?", "One answer.", "Second?", "Two."])
+            #expect(history.map(\.role) == [.user, .assistant, .user, .assistant])
+            #expect(try await store.history(sessionId: session, limit: 2).map(\.content) == ["Second?", "Two."])
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases) func aSessionBelongsToItsFirstUser(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            let session = UUID()
+            _ = try await store.enqueue(NewJob(kind: .tutor, question: "Mine", courseRef: "c", sessionId: session, userId: "alice"))
+            _ = try await store.enqueue(NewJob(kind: .tutor, question: "Still mine", courseRef: "c", sessionId: session, userId: "alice"))
+            await #expect(throws: JobStoreError(.sessionNotOwned, "This conversation belongs to someone else.")) {
+                try await store.enqueue(NewJob(kind: .tutor, question: "Theirs?", courseRef: "c", sessionId: session, userId: "mallory"))
+            }
+            await #expect(throws: JobStoreError.self) {
+                try await store.enqueue(NewJob(kind: .landing, question: "Other assistant", sessionId: session, userId: "alice"))
+            }
+        }
+    }
+}

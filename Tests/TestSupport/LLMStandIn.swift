@@ -13,11 +13,15 @@ import Synchronization
 /// - `[400]`: every call answers 400.
 /// - `[cutxN]`: the first N calls stream half the answer, then drop the connection.
 /// - `[stall]`: the first call streams a little, then goes quiet for 5 s.
+/// - `[suggest]`: the answer ends with the follow-up block the prompt asks for ("FOLLOW-UPS:" and two "- " lines).
+/// - `[badsuggest]`: the answer ends with a follow-up block in the wrong shape.
 public final class LLMStandIn: Sendable {
     public struct Request: Sendable {
         public var question: String
         public var systemPrompt: String
         public var authorization: String?
+        /// The roles of every message sent, in order (system, history..., user).
+        public var roles: [String]
     }
 
     /// The per-chunk delay (the model's own "thinking" time).
@@ -41,6 +45,9 @@ public final class LLMStandIn: Sendable {
     public static func answer(to question: String) -> String {
         "You asked: \(question). Here is a careful answer in several pieces, with unicode too: café, 数据, 🚀. Done."
     }
+
+    /// The follow-ups a `[suggest]` answer lists.
+    public static let suggestions = ["What is a token?", "How do I stream answers?"]
 
     /// The pieces the answer is streamed in (word by word, spaces kept).
     public static func pieces(of answer: String) -> [String] {
@@ -95,7 +102,7 @@ public final class LLMStandIn: Sendable {
         let body = try await request.decode(as: Body.self, context: context)
         let question = body.messages.last(where: { $0.role == "user" })?.content ?? ""
         let system = body.messages.first(where: { $0.role == "system" })?.content ?? ""
-        requestLog.withLock { $0.append(Request(question: question, systemPrompt: system, authorization: request.headers[.authorization])) }
+        requestLog.withLock { $0.append(Request(question: question, systemPrompt: system, authorization: request.headers[.authorization], roles: body.messages.map(\.role))) }
         let call = calls.withLock { calls in
             calls[question, default: 0] += 1
             return calls[question, default: 0]
@@ -106,7 +113,10 @@ public final class LLMStandIn: Sendable {
         if question.contains("[400]") {
             return Response(status: .badRequest, body: .init(byteBuffer: ByteBuffer(string: #"{"error":{"message":"bad model"}}"#)))
         }
-        let pieces = Self.pieces(of: Self.answer(to: question))
+        var output = Self.answer(to: question)
+        if question.contains("[suggest]") { output += "\n\nFOLLOW-UPS:\n- " + Self.suggestions.joined(separator: "\n- ") + "\n" }
+        if question.contains("[badsuggest]") { output += "\n\nFOLLOW-UPS: {not a list} " }
+        let pieces = Self.pieces(of: output)
         let cut = Self.count(after: "[cutx", in: question).map { call <= $0 } ?? false
         let stall = question.contains("[stall]") && call == 1
         let delay = chunkDelay

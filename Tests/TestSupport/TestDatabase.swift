@@ -30,6 +30,25 @@ public enum TestDatabase {
         return "postgres://\(server.username)\(password)@\(server.host):\(server.port)/\(name)?sslmode=disable"
     }
 
+    /// The integers of the first column of a query's rows, on the database `url` names.
+    public static func integers(_ sql: String, on url: String) async throws -> [Int] {
+        guard let target = PostgresURL(url) else { throw Missing() }
+        let connection = try await PostgresConnection.connect(
+            configuration: try target.connectionConfiguration(), id: 2, logger: Logger(label: "test-db")
+        )
+        do {
+            var values: [Int] = []
+            for try await value in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "test-db")).decode(Int.self) {
+                values.append(value)
+            }
+            try await connection.close()
+            return values
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
     /// Runs one statement on the server's admin database.
     public static func execute(_ sql: String, on server: PostgresURL) async throws {
         let connection = try await PostgresConnection.connect(

@@ -61,7 +61,10 @@ public struct ReceivedStream: Sendable {
     public var body: String
 
     /// The concatenation of the `delta` texts after the last `reset`.
-    public var deltaText: String {
+    public var deltaText: String { Self.deltaText(events) }
+
+    /// What a browser shows after these events: the `delta` texts after the last `reset`.
+    public static func deltaText(_ events: [ServerSentEvent]) -> String {
         var text = ""
         for event in events {
             if event.event == "reset" { text = "" }
@@ -88,6 +91,9 @@ public func readEventStream(
     var request = HTTPClientRequest(url: url)
     request.method = .GET
     request.headers.add(name: "Accept", value: "text/event-stream")
+    // The server closes an event stream's connection when the stream ends; a fresh one per
+    // stream keeps the client pool from reusing a socket that is closing.
+    request.headers.add(name: "Connection", value: "close")
     for (name, value) in headers { request.headers.add(name: name, value: value) }
     let response = try await HTTPClient.shared.execute(request, timeout: .seconds(Int64(timeout.components.seconds)))
     var received = ReceivedStream(status: Int(response.status.code), headers: response.headers, events: [], raw: "", retry: nil, comments: 0, body: "")

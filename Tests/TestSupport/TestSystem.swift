@@ -41,6 +41,9 @@ public struct TestSystem: Sendable {
         ]
         environment.merge(extra) { _, new in new }
         let gateway = try await ServiceProcess("tutorline-gateway", environment: environment, port: freePort(), logDirectory: workDir)
+        // The gateway has migrated; load the repository's sample course and landing pages.
+        let ingest = try runToCompletion("tutorline-worker", arguments: ["ingest", Self.contentDirectory], environment: environment)
+        guard ingest.status == 0 else { throw ServiceProcess.StartFailure(description: "ingest failed:\n\(ingest.output)") }
         let worker = try await ServiceProcess("tutorline-worker", environment: environment, port: freePort(), logDirectory: workDir)
         let stream = try await ServiceProcess("tutorline-stream", environment: environment, port: freePort(), logDirectory: workDir)
         return TestSystem(
@@ -58,6 +61,12 @@ public struct TestSystem: Sendable {
     /// A user's bearer token, signed like the auth provider would.
     public func userToken(_ subject: String) async throws -> String {
         try await UserTokenVerifier(hmacSecret: authSecret).issue(subject: subject)
+    }
+
+    /// The repository's `content/` folder.
+    public static var contentDirectory: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("content").path
     }
 
     /// How many requests the LLM stand-in received for `question`.

@@ -1,0 +1,33 @@
+import Foundation
+
+/// A course: its UUID is what every chunk and job references; the slug and legacy aliases are
+/// names clients may use for it.
+public struct Course: Sendable, Equatable {
+    public var id: UUID
+    public var slug: String
+    public var title: String
+    public var aliases: [String]
+
+    public init(id: UUID, slug: String, title: String, aliases: [String] = []) {
+        self.id = id
+        self.slug = slug
+        self.title = title
+        self.aliases = aliases
+    }
+}
+
+/// Which body of material a search runs over.
+public enum KnowledgeScope: Sendable, Equatable, Hashable {
+    /// One course's lessons, for the tutor.
+    case course(UUID)
+    /// The landing pages (catalog, pricing, FAQ), for the guide.
+    case landing
+
+    /// The scope as stored beside each lesson and chunk.
+    public var key: String {
+        switch self {
+        case .course(let id): id.uuidString.lowercased()
+        case .landing: "landing"
+        }
+    }
+}

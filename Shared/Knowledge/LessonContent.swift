@@ -1,0 +1,65 @@
+import Crypto
+import Foundation
+
+/// A lesson (or landing page) as read from the content folder, with its chunks.
+public struct LessonContent: Sendable, Equatable {
+    /// A stable key: `<scope folder>/<file stem>`.
+    public var id: String
+    public var title: String
+    public var position: Int
+    public var markdown: String
+
+    public init(id: String, title: String, position: Int, markdown: String) {
+        self.id = id
+        self.title = title
+        self.position = position
+        self.markdown = markdown
+    }
+
+    /// A digest of everything stored for the lesson; equal digests mean nothing to re-ingest.
+    public var contentHash: String {
+        let digest = SHA256.hash(data: Data("\(title)\u{1F}\(position)\u{1F}\(markdown)\u{1F}\(Chunker.version)".utf8))
+        return digest.map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The lesson's chunks, split on headings and size.
+    public var chunks: [Chunk] { Chunker().chunks(of: self) }
+}
+
+/// A course and its lessons, as read from the content folder.
+public struct CourseContent: Sendable, Equatable {
+    public var course: Course
+    public var lessons: [LessonContent]
+
+    public init(course: Course, lessons: [LessonContent]) {
+        self.course = course
+        self.lessons = lessons
+    }
+}
+
+/// Everything `tutorline-worker ingest` loads.
+public struct KnowledgeContent: Sendable, Equatable {
+    public var courses: [CourseContent]
+    public var landing: [LessonContent]
+
+    public init(courses: [CourseContent], landing: [LessonContent]) {
+        self.courses = courses
+        self.landing = landing
+    }
+}
+
+/// What an ingestion changed.
+public struct IngestReport: Sendable, Equatable, CustomStringConvertible {
+    public var courses = 0
+    public var lessonsAdded = 0
+    public var lessonsChanged = 0
+    public var lessonsUnchanged = 0
+    public var lessonsRemoved = 0
+    public var chunksWritten = 0
+
+    public init() {}
+
+    public var description: String {
+        "\(courses) course(s); lessons: \(lessonsAdded) added, \(lessonsChanged) changed, \(lessonsUnchanged) unchanged, \(lessonsRemoved) removed; \(chunksWritten) chunk(s) written"
+    }
+}

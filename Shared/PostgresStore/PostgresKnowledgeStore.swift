@@ -1,0 +1,133 @@
+import Foundation
+import Knowledge
+import Logging
+import PostgresNIO
+
+/// The ``KnowledgeStore`` on Postgres: full-text search over chunks (a generated, weighted
+/// `tsvector` with a GIN index), ranked with `ts_rank_cd`.
+public struct PostgresKnowledgeStore: KnowledgeStore {
+    let client: PostgresClient
+    let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    public func resolveCourse(_ reference: String) async throws -> Course? {
+        let reference = reference.trimmingCharacters(in: .whitespaces)
+        guard !reference.isEmpty else { return nil }
+        let asUUID = UUID(uuidString: reference)
+        let rows = try await client.query(
+            """
+            SELECT c.id, c.slug, c.title FROM courses c
+            WHERE c.id = \(asUUID) OR c.slug = \(reference.lowercased())
+               OR c.id = (SELECT course_id FROM course_aliases WHERE alias = \(reference.lowercased()))
+            LIMIT 1
+            """,
+            logger: logger
+        )
+        for try await (id, slug, title) in rows.decode((UUID, String, String).self) {
+            return Course(id: id, slug: slug, title: title)
+        }
+        return nil
+    }
+
+    public func ingest(_ content: KnowledgeContent) async throws -> IngestReport {
+        var report = IngestReport()
+        for course in content.courses {
+            try await client.withTransaction(logger: logger) { connection in
+                try await connection.query(
+                    """
+                    INSERT INTO courses (id, slug, title) VALUES (\(course.course.id), \(course.course.slug), \(course.course.title))
+                    ON CONFLICT (id) DO UPDATE SET slug = EXCLUDED.slug, title = EXCLUDED.title
+                    """,
+                    logger: logger
+                )
+                try await connection.query("DELETE FROM course_aliases WHERE course_id = \(course.course.id)", logger: logger)
+                for alias in course.course.aliases {
+                    try await connection.query(
+                        """
+                        INSERT INTO course_aliases (alias, course_id) VALUES (\(alias.lowercased()), \(course.course.id))
+                        ON CONFLICT (alias) DO UPDATE SET course_id = EXCLUDED.course_id
+                        """,
+                        logger: logger
+                    )
+                }
+            }
+            report.courses += 1
+            try await replaceLessons(course.lessons, scope: .course(course.course.id), report: &report)
+        }
+        if !content.landing.isEmpty {
+            try await replaceLessons(content.landing, scope: .landing, report: &report)
+        }
+        return report
+    }
+
+    /// Brings one scope's lessons in line with `lessons`, each changed lesson in its own transaction.
+    private func replaceLessons(_ lessons: [LessonContent], scope: KnowledgeScope, report: inout IngestReport) async throws {
+        var stored: [String: String] = [:]
+        let rows = try await client.query("SELECT id, content_hash FROM lessons WHERE scope = \(scope.key)", logger: logger)
+        for try await (id, hash) in rows.decode((String, String).self) { stored[id] = hash }
+
+        for lesson in lessons {
+            let hash = lesson.contentHash
+            if stored[lesson.id] == hash {
+                report.lessonsUnchanged += 1
+                continue
+            }
+            if stored[lesson.id] == nil { report.lessonsAdded += 1 } else { report.lessonsChanged += 1 }
+            let chunks = lesson.chunks
+            try await client.withTransaction(logger: logger) { connection in
+                try await connection.query(
+                    """
+                    INSERT INTO lessons (id, scope, title, position, content_hash)
+                    VALUES (\(lesson.id), \(scope.key), \(lesson.title), \(lesson.position), \(hash))
+                    ON CONFLICT (id) DO UPDATE SET scope = EXCLUDED.scope, title = EXCLUDED.title,
+                        position = EXCLUDED.position, content_hash = EXCLUDED.content_hash
+                    """,
+                    logger: logger
+                )
+                try await connection.query("DELETE FROM chunks WHERE lesson_id = \(lesson.id)", logger: logger)
+                for chunk in chunks {
+                    try await connection.query(
+                        """
+                        INSERT INTO chunks (id, lesson_id, scope, position, heading, body)
+                        VALUES (\(chunk.id), \(lesson.id), \(scope.key), \(chunk.position), \(chunk.heading), \(chunk.body))
+                        """,
+                        logger: logger
+                    )
+                }
+            }
+            report.chunksWritten += chunks.count
+        }
+        let present = Set(lessons.map(\.id))
+        for id in stored.keys where !present.contains(id) {
+            try await client.query("DELETE FROM lessons WHERE id = \(id)", logger: logger)
+            report.lessonsRemoved += 1
+        }
+    }
+
+    public func search(_ question: String, scope: KnowledgeScope, limit: Int) async throws -> [RetrievedChunk] {
+        // Any of the question's words may match (a question is not a conjunction of keywords);
+        // ranking rewards chunks that hold more of them, closer together, and in headings.
+        let words = question.lowercased().split { !$0.isLetter && !$0.isNumber }.map(String.init).filter { $0.count > 1 && $0 != "or" }
+        guard !words.isEmpty else { return [] }
+        let query = words.joined(separator: " or ")
+        let rows = try await client.query(
+            """
+            SELECT c.id, c.lesson_id, l.title, c.heading, c.body, ts_rank_cd(c.search, q, 1)::float8 AS rank
+            FROM chunks c JOIN lessons l ON l.id = c.lesson_id, websearch_to_tsquery('english', \(query)) q
+            WHERE c.scope = \(scope.key) AND c.search @@ q
+            ORDER BY rank DESC, c.position
+            LIMIT \(limit)
+            """,
+            logger: logger
+        )
+        var chunks: [RetrievedChunk] = []
+        for try await (id, lessonId, title, heading, body, rank) in rows.decode((String, String, String, String, String, Double).self) {
+            chunks.append(RetrievedChunk(chunkId: id, lessonId: lessonId, lessonTitle: title, heading: heading, body: body, rank: rank))
+        }
+        return chunks
+    }
+}
