@@ -2,14 +2,14 @@
 # Runs the whole system on one machine: builds, migrates, starts gateway, worker and stream,
 # prints where to open it, and stops all three on Ctrl-C.
 #
-# Needs (until the embedded SQLite default lands): DATABASE_URL=postgres://... and
-# LLM_BASE_URL (any OpenAI-compatible API; LLM_API_KEY, LLM_MODEL as it needs).
+# Needs (until the embedded SQLite default lands): DATABASE_URL=postgres://...
+# LLM_BASE_URL (any OpenAI-compatible API; LLM_API_KEY, LLM_MODEL) is optional: without it the
+# worker answers with the offline engine, from the course excerpts.
 # Secrets are generated once into .tutorline/ (never committed) unless set in the environment.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 : "${DATABASE_URL:?set DATABASE_URL=postgres://user:pass@host:port/db (the SQLite default is not built yet)}"
-: "${LLM_BASE_URL:?set LLM_BASE_URL to an OpenAI-compatible API (the offline answer engine is not built yet)}"
 
 mkdir -p .tutorline
 secret() {
@@ -24,6 +24,7 @@ export SPOOL_DIR="${SPOOL_DIR:-.tutorline/spool}"
 swift build -c release
 bin=$(swift build -c release --show-bin-path)
 "$bin/tutorline-gateway" migrate
+"$bin/tutorline-worker" ingest content
 
 pids=()
 stop() {
