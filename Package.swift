@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // MARK: Shared concepts, one module each
@@ -92,6 +93,11 @@ let package = Package(
             path: "Shared/PostgresStore"
         ),
         .target(
+            name: "SQLiteStore",
+            dependencies: ["Jobs", "Knowledge", .product(name: "GRDB", package: "GRDB.swift")],
+            path: "Shared/SQLiteStore"
+        ),
+        .target(
             name: "LLM",
             dependencies: [
                 "SSE",
@@ -122,7 +128,7 @@ let package = Package(
             name: "ServiceSupport",
             dependencies: [
                 "Jobs", "Knowledge",
-                "PostgresStore",
+                "PostgresStore", "SQLiteStore",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -167,7 +173,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "Jobs", "Knowledge", "PostgresStore", "SSE", "UserAuth",
+                "Jobs", "Knowledge", "PostgresStore", "SQLiteStore", "SSE", "UserAuth",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

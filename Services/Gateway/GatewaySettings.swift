@@ -4,14 +4,18 @@ import ServiceSupport
 /// Everything the gateway reads from its environment.
 struct GatewaySettings: Sendable {
     static let streamTokenSecret = Setting(
-        "STREAM_TOKEN_SECRET", default: nil, "HMAC key of stream tokens, at least 32 bytes (required)", secret: true
+        "STREAM_TOKEN_SECRET", default: nil, "HMAC key of stream tokens, at least 32 bytes (required with Postgres; generated into the SQLite file's folder otherwise)", secret: true
     )
     static let streamTokenPreviousSecrets = Setting(
         "STREAM_TOKEN_PREVIOUS_SECRETS", default: "", "comma-separated earlier keys that still verify during rotation", secret: true
     )
     static let streamTokenTTL = Setting("STREAM_TOKEN_TTL_SECONDS", default: "900", "lifetime of a stream token")
-    static let streamPublicURL = Setting("STREAM_PUBLIC_URL", default: "", "base URL put in front of streamUrl; empty: same origin")
-    static let authJWTSecret = Setting("AUTH_JWT_SECRET", default: nil, "HS256 key that signs users' bearer tokens", secret: true)
+    static let streamPublicURL = Setting(
+        "STREAM_PUBLIC_URL", default: nil, "base URL put in front of streamUrl; empty: same origin (embedded default: \(EmbeddedDefaults.streamPublicURL))"
+    )
+    static let authJWTSecret = Setting(
+        "AUTH_JWT_SECRET", default: nil, "HS256 key that signs users' bearer tokens (generated in the embedded default)", secret: true
+    )
     static let authJWKSFile = Setting("AUTH_JWKS_FILE", default: "", "JWKS file with RS256/ES256 public keys for bearer tokens")
     static let corsOrigins = Setting("CORS_ORIGINS", default: "", "comma-separated origins allowed to call from a browser (* for any)")
     static let anonRateLimit = Setting("ANON_RATE_LIMIT", default: "30", "landing-assistant queries per minute per client address; 0 turns it off")
@@ -35,13 +39,12 @@ struct GatewaySettings: Sendable {
 
     init(reader: SettingsReader) throws {
         common = try CommonSettings(reader: reader, defaultPort: 8080)
-        streamTokenSecret = try reader.required(Self.streamTokenSecret)
+        streamTokenSecret = try EmbeddedDefaults.secret(Self.streamTokenSecret, reader: reader, database: common.database)
         streamTokenPreviousSecrets = reader.list(Self.streamTokenPreviousSecrets)
         streamTokenTTL = try reader.seconds(Self.streamTokenTTL, in: 10...86_400)
-        var publicURL = reader.string(Self.streamPublicURL) ?? ""
+        var publicURL = reader.string(Self.streamPublicURL) ?? (common.database.isEmbedded ? EmbeddedDefaults.streamPublicURL : "")
         while publicURL.hasSuffix("/") { publicURL.removeLast() }
         streamPublicURL = publicURL
-        authJWTSecret = reader.string(Self.authJWTSecret).flatMap { $0.isEmpty ? nil : $0 }
         let jwksPath = reader.string(Self.authJWKSFile) ?? ""
         if jwksPath.isEmpty {
             authJWKS = nil
@@ -52,8 +55,10 @@ struct GatewaySettings: Sendable {
                 throw SettingsError(Self.authJWKSFile.name, "cannot read \(jwksPath)")
             }
         }
-        guard authJWTSecret != nil || authJWKS != nil else {
-            throw SettingsError(Self.authJWTSecret.name, "is required (or AUTH_JWKS_FILE)")
+        if authJWKS != nil, common.database.isEmbedded == false, (reader.string(Self.authJWTSecret) ?? "").isEmpty {
+            authJWTSecret = nil
+        } else {
+            authJWTSecret = try EmbeddedDefaults.secret(Self.authJWTSecret, reader: reader, database: common.database)
         }
         corsOrigins = reader.list(Self.corsOrigins)
         anonRateLimit = try reader.int(Self.anonRateLimit, in: 0...1_000_000)

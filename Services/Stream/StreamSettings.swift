@@ -4,12 +4,15 @@ import ServiceSupport
 struct StreamSettings: Sendable {
     static let spoolDir = CommonSettings.spoolDir
     static let streamTokenSecret = Setting(
-        "STREAM_TOKEN_SECRET", default: nil, "HMAC key of stream tokens, at least 32 bytes (required)", secret: true
+        "STREAM_TOKEN_SECRET", default: nil, "HMAC key of stream tokens, at least 32 bytes (required with Postgres; generated into the SQLite file's folder otherwise)", secret: true
     )
     static let streamTokenPreviousSecrets = Setting(
         "STREAM_TOKEN_PREVIOUS_SECRETS", default: "", "comma-separated earlier keys that still verify during rotation", secret: true
     )
-    static let corsOrigins = Setting("CORS_ORIGINS", default: "", "comma-separated origins allowed to open streams from a browser (* for any)")
+    static let corsOrigins = Setting(
+        "CORS_ORIGINS", default: nil,
+        "comma-separated origins allowed to open streams from a browser (* for any); embedded default: the gateway's own origin"
+    )
     static let timeout = Setting("STREAM_TIMEOUT_SECONDS", default: "90", "a stream with no end by then sends `timeout` and closes")
     static let heartbeat = Setting("STREAM_HEARTBEAT_SECONDS", default: "15", "interval of `: heartbeat` comments while idle")
     static let retry = Setting("STREAM_RETRY_MS", default: "2000", "the `retry:` reconnection delay sent to browsers")
@@ -34,9 +37,9 @@ struct StreamSettings: Sendable {
     init(reader: SettingsReader) throws {
         common = try CommonSettings(reader: reader, defaultPort: 8081)
         spoolDir = try reader.required(Self.spoolDir)
-        streamTokenSecret = try reader.required(Self.streamTokenSecret)
+        streamTokenSecret = try EmbeddedDefaults.secret(Self.streamTokenSecret, reader: reader, database: common.database)
         streamTokenPreviousSecrets = reader.list(Self.streamTokenPreviousSecrets)
-        corsOrigins = reader.list(Self.corsOrigins)
+        corsOrigins = reader.string(Self.corsOrigins) == nil && common.database.isEmbedded ? EmbeddedDefaults.gatewayOrigins : reader.list(Self.corsOrigins)
         timeout = try reader.seconds(Self.timeout, in: 1...86_400)
         heartbeat = try reader.seconds(Self.heartbeat, in: 1...3600)
         retryMilliseconds = try reader.int(Self.retry, in: 0...600_000)

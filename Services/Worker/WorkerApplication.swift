@@ -37,7 +37,7 @@ enum WorkerApplication {
         var workerConfiguration = JobWorker.Configuration()
         workerConfiguration.concurrency = settings.concurrency
         workerConfiguration.lease = settings.lease
-        workerConfiguration.pollInterval = settings.pollInterval
+        workerConfiguration.pollInterval = settings.pollInterval ?? connection.pollInterval
         workerConfiguration.rescueInterval = settings.rescueInterval
         workerConfiguration.retry = RetryPolicy(baseDelay: settings.retryBase)
         let worker = JobWorker(

@@ -12,7 +12,9 @@ struct WorkerSettings: Sendable {
     static let concurrency = Setting("WORKER_CONCURRENCY", default: "4", "jobs answered at once")
     static let lease = Setting("JOB_LEASE_SECONDS", default: "30", "how long a claim holds a job; extended while it runs")
     static let rescueInterval = Setting("JOB_RESCUE_SECONDS", default: "5", "how often expired leases are returned to the queue")
-    static let pollInterval = Setting("WORKER_POLL_SECONDS", default: "1", "backstop poll when no wake-up arrives")
+    static let pollInterval = Setting(
+        "WORKER_POLL_SECONDS", default: nil, "idle poll interval (default: 1 with Postgres, which also wakes workers by NOTIFY; 0.05 with SQLite)"
+    )
     static let retryBase = Setting("JOB_RETRY_BASE_MS", default: "500", "first retry delay; doubles per attempt, jittered")
 
     static let all: [Setting] = CommonSettings.settings(defaultPort: 8082) + [
@@ -30,7 +32,8 @@ struct WorkerSettings: Sendable {
     var llmIdleTimeout: Duration
     var concurrency: Int
     var lease: Duration
-    var pollInterval: Duration
+    /// `nil`: the store's own default.
+    var pollInterval: Duration?
     var rescueInterval: Duration
     var retryBase: Duration
 
@@ -53,7 +56,7 @@ struct WorkerSettings: Sendable {
         llmIdleTimeout = try reader.seconds(Self.llmIdleTimeout, in: 0.1...3600)
         concurrency = try reader.int(Self.concurrency, in: 1...256)
         lease = try reader.seconds(Self.lease, in: 1...3600)
-        pollInterval = try reader.seconds(Self.pollInterval, in: 0.01...60)
+        pollInterval = (reader.string(Self.pollInterval) ?? "").isEmpty ? nil : try reader.seconds(Self.pollInterval, in: 0.01...60)
         rescueInterval = try reader.seconds(Self.rescueInterval, in: 0.1...3600)
         retryBase = .milliseconds(try reader.int(Self.retryBase, in: 1...600_000))
     }

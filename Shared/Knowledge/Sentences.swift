@@ -32,6 +32,9 @@ public enum Sentences {
         return Set(words.filter { $0.count > 2 && !stopWords.contains($0) }.map(stem))
     }
 
+    /// Whether a lowercased word is too common to search for.
+    public static func isStopWord(_ word: String) -> Bool { stopWords.contains(word) }
+
     /// A crude suffix stripper so that "tokens" meets "token" and "streaming" meets "stream".
     static func stem(_ word: String) -> String {
         for suffix in ["ing", "ies", "es", "s", "ed"] where word.count > suffix.count + 3 && word.hasSuffix(suffix) {

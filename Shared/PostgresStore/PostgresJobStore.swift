@@ -182,7 +182,7 @@ public struct PostgresJobStore: JobStore {
                     status = CASE WHEN j.attempts >= j.max_attempts THEN 'FAILED' ELSE 'QUEUED' END,
                     error_code = CASE WHEN j.attempts >= j.max_attempts THEN 'worker_lost' ELSE j.error_code END,
                     error_message = CASE WHEN j.attempts >= j.max_attempts
-                        THEN \(Self.workerLostMessage) ELSE j.error_message END,
+                        THEN \(JobStoreMessages.workerLost) ELSE j.error_message END,
                     lease_token = NULL, locked_until = NULL, run_after = now(), updated_at = now()
                 FROM expired WHERE j.id = expired.id
                 RETURNING j.id
@@ -219,8 +219,6 @@ public struct PostgresJobStore: JobStore {
             _ = try await client.query("SELECT 1", logger: logger)
         }
     }
-
-    static let workerLostMessage = "The answer could not be finished: its worker stopped responding too many times."
 
     // MARK: Helpers
 

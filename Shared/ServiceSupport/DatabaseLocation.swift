@@ -5,6 +5,12 @@ public enum DatabaseLocation: Sendable {
     case postgres(PostgresURL)
     case sqlite(path: String)
 
+    /// Whether this is the embedded default's kind of store (SQLite).
+    public var isEmbedded: Bool {
+        if case .sqlite = self { return true }
+        return false
+    }
+
     public init(parsing url: String) throws {
         if url.hasPrefix("sqlite:") {
             let path = String(url.dropFirst("sqlite:".count))

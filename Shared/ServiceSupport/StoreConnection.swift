@@ -3,6 +3,7 @@ import Knowledge
 import Logging
 import PostgresNIO
 import PostgresStore
+import SQLiteStore
 import ServiceLifecycle
 
 /// The store a service talks to, with the long-running parts it needs run.
@@ -15,6 +16,9 @@ public struct StoreConnection: Sendable {
     public var migrate: @Sendable () async throws -> Void
     /// Starts wake-up delivery for workers: rings the doorbell when new jobs arrive.
     public var makeJobListener: @Sendable (Doorbell) throws -> (any Service)?
+    /// How often an idle worker polls: the backstop with Postgres notifications, the only wake-up
+    /// with SQLite (which has no notifications), so shorter there.
+    public var pollInterval: Duration
 
     /// Connects to the store `DATABASE_URL` names.
     public static func open(_ location: DatabaseLocation, maximumConnections: Int = 20, logger: Logger) throws -> StoreConnection {
@@ -29,12 +33,23 @@ public struct StoreConnection: Sendable {
                 migrate: { try await store.migrate() },
                 makeJobListener: { doorbell in
                     PostgresJobListener(configuration: try url.connectionConfiguration(), doorbell: doorbell, logger: logger)
-                }
+                },
+                pollInterval: .seconds(1)
             )
-        case .sqlite:
-            throw SettingsError(
-                "DATABASE_URL",
-                "the embedded SQLite store is not available in this build yet; set a postgres:// URL"
+        case .sqlite(let path):
+            let database: SQLiteDatabase
+            do {
+                database = try SQLiteDatabase(path: path)
+            } catch {
+                throw SettingsError("DATABASE_URL", "cannot open the SQLite database \(path): \(error)")
+            }
+            return StoreConnection(
+                store: SQLiteJobStore(database: database),
+                knowledge: SQLiteKnowledgeStore(database: database),
+                services: [],
+                migrate: { try await database.migrate() },
+                makeJobListener: { _ in nil },
+                pollInterval: .milliseconds(50)
             )
         }
     }

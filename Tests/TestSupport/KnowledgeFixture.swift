@@ -3,6 +3,7 @@ import Knowledge
 import Logging
 import PostgresNIO
 import PostgresStore
+import SQLiteStore
 
 extension StoreKind {
     /// Runs `body` with a migrated, empty knowledge store of this kind.
@@ -20,6 +21,10 @@ extension StoreKind {
                 try await PostgresJobStore(client: client, logger: Logger(label: "test")).migrate()
                 return try await body(PostgresKnowledgeStore(client: client, logger: Logger(label: "test")))
             }
+        case .sqlite:
+            let database = try SQLiteDatabase(path: NSTemporaryDirectory() + "tutorline-test-\(UUID().uuidString).sqlite")
+            try await database.migrate()
+            return try await body(SQLiteKnowledgeStore(database: database))
         }
     }
 }

@@ -3,10 +3,12 @@ import Jobs
 import Logging
 import PostgresNIO
 import PostgresStore
+import SQLiteStore
 
 /// The stores every store behaviour is tested against, each on a fresh database.
 public enum StoreKind: String, Sendable, CaseIterable {
     case postgres
+    case sqlite
 
     public var testDescription: String { rawValue }
 
@@ -26,6 +28,10 @@ public enum StoreKind: String, Sendable, CaseIterable {
                 try await store.migrate()
                 return try await body(store)
             }
+        case .sqlite:
+            let database = try SQLiteDatabase(path: NSTemporaryDirectory() + "tutorline-test-\(UUID().uuidString).sqlite")
+            try await database.migrate()
+            return try await body(SQLiteJobStore(database: database))
         }
     }
 }

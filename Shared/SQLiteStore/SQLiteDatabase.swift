@@ -1,0 +1,131 @@
+import Foundation
+import GRDB
+
+/// The embedded store's database: one SQLite file in WAL mode, shared by the gateway, the worker
+/// and the stream processes (SQLite's file locks keep writers apart across processes).
+public struct SQLiteDatabase: Sendable {
+    let pool: DatabasePool
+
+    /// Opens (creating when missing) the database file and its folder.
+    public init(path: String) throws {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var configuration = Configuration()
+        // Another process may hold the write lock for a moment; wait rather than fail.
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+    }
+
+    /// Runs `updates` in an IMMEDIATE transaction: the write lock is taken at the start, so two
+    /// processes never both read "free" and then both write (the claim's exclusivity rests on it).
+    func write<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await pool.writeWithoutTransaction { db in
+            var result: T?
+            try db.inTransaction(.immediate) {
+                result = try updates(db)
+                return .commit
+            }
+            guard let result else { throw DatabaseError(message: "transaction produced no result") }
+            return result
+        }
+    }
+
+    func read<T: Sendable>(_ value: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await pool.read(value)
+    }
+
+    /// Applies the schema; run by one process at a time (`tutorline-gateway migrate`, gateway start, ingest).
+    public func migrate() async throws {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-jobs") { db in
+            try db.execute(sql: """
+                CREATE TABLE jobs (
+                    id TEXT PRIMARY KEY,
+                    kind TEXT NOT NULL CHECK (kind IN ('assistant', 'landing')),
+                    status TEXT NOT NULL CHECK (status IN ('QUEUED', 'PROCESSING', 'COMPLETED', 'FAILED')),
+                    question TEXT NOT NULL,
+                    course_ref TEXT,
+                    course_id TEXT,
+                    lesson_id TEXT,
+                    session_id TEXT NOT NULL,
+                    user_id TEXT NOT NULL,
+                    idempotency_key TEXT,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    max_attempts INTEGER NOT NULL DEFAULT 3,
+                    lease_token TEXT,
+                    locked_until INTEGER,
+                    run_after INTEGER NOT NULL,
+                    result TEXT,
+                    error_code TEXT,
+                    error_message TEXT,
+                    terminal_event_id INTEGER,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
+                CREATE UNIQUE INDEX jobs_idempotency_key ON jobs (user_id, kind, idempotency_key) WHERE idempotency_key IS NOT NULL;
+                CREATE INDEX jobs_runnable ON jobs (status, run_after, created_at);
+                CREATE INDEX jobs_leased ON jobs (status, locked_until);
+                CREATE TABLE chat_sessions (
+                    id TEXT PRIMARY KEY,
+                    user_id TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE TABLE chat_messages (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    session_id TEXT NOT NULL REFERENCES chat_sessions (id) ON DELETE CASCADE,
+                    job_id TEXT NOT NULL,
+                    role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+                    content TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    UNIQUE (job_id, role)
+                );
+                CREATE INDEX chat_messages_by_session ON chat_messages (session_id, id);
+                """)
+        }
+        migrator.registerMigration("v1-knowledge") { db in
+            try db.execute(sql: """
+                CREATE TABLE courses (id TEXT PRIMARY KEY, slug TEXT NOT NULL UNIQUE, title TEXT NOT NULL);
+                CREATE TABLE course_aliases (alias TEXT PRIMARY KEY, course_id TEXT NOT NULL REFERENCES courses (id) ON DELETE CASCADE);
+                CREATE TABLE lessons (
+                    id TEXT PRIMARY KEY,
+                    scope TEXT NOT NULL,
+                    title TEXT NOT NULL,
+                    position INTEGER NOT NULL,
+                    content_hash TEXT NOT NULL
+                );
+                CREATE TABLE chunks (
+                    id TEXT PRIMARY KEY,
+                    lesson_id TEXT NOT NULL REFERENCES lessons (id) ON DELETE CASCADE,
+                    scope TEXT NOT NULL,
+                    position INTEGER NOT NULL,
+                    heading TEXT NOT NULL,
+                    body TEXT NOT NULL
+                );
+                CREATE INDEX chunks_by_lesson ON chunks (lesson_id);
+                CREATE VIRTUAL TABLE chunks_search USING fts5(
+                    heading, body, chunk_id UNINDEXED, scope UNINDEXED, tokenize = 'porter unicode61'
+                );
+                """)
+        }
+        try migrator.migrate(pool)
+    }
+}
+
+/// Epoch milliseconds, the embedded store's clock (every process reads the same wall clock).
+extension Date {
+    var epochMilliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
+
+    init(epochMilliseconds: Int64) {
+        self.init(timeIntervalSince1970: Double(epochMilliseconds) / 1000)
+    }
+}
+
+extension Duration {
+    var milliseconds: Int64 {
+        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+    }
+}

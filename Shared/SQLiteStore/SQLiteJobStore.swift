@@ -1,0 +1,256 @@
+import Foundation
+import GRDB
+import Jobs
+
+/// The ``JobStore`` on SQLite, for the embedded default. Claims run in IMMEDIATE transactions, so
+/// they stay exclusive across the processes sharing the file.
+public struct SQLiteJobStore: JobStore {
+    let database: SQLiteDatabase
+
+    public init(database: SQLiteDatabase) {
+        self.database = database
+    }
+
+    public func enqueue(_ job: NewJob) async throws -> EnqueueOutcome {
+        try await database.write { db in
+            let now = Date().epochMilliseconds
+            if let owner = try Row.fetchOne(db, sql: "SELECT user_id, kind FROM chat_sessions WHERE id = ?", arguments: [Self.text(job.sessionId)]) {
+                guard owner["user_id"] as String == job.userId, owner["kind"] as String == job.kind.rawValue else {
+                    throw JobStoreError(.sessionNotOwned, "This conversation belongs to someone else.")
+                }
+            } else {
+                try db.execute(
+                    sql: "INSERT INTO chat_sessions (id, user_id, kind, created_at) VALUES (?, ?, ?, ?)",
+                    arguments: [Self.text(job.sessionId), job.userId, job.kind.rawValue, now]
+                )
+            }
+            if let key = job.idempotencyKey,
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT \(Self.columns) FROM jobs WHERE user_id = ? AND kind = ? AND idempotency_key = ?",
+                    arguments: [job.userId, job.kind.rawValue, key]
+                )
+            {
+                let stored = try Self.decodeJob(row)
+                guard stored.question == job.question, stored.courseRef == job.courseRef else {
+                    throw JobStoreError(.idempotencyConflict, "This Idempotency-Key was already used for a different question.")
+                }
+                return EnqueueOutcome(job: stored, created: false)
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO jobs (id, kind, status, question, course_ref, course_id, lesson_id, session_id, user_id,
+                                      idempotency_key, max_attempts, run_after, created_at, updated_at)
+                    VALUES (?, ?, 'QUEUED', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    Self.text(job.id), job.kind.rawValue, job.question, job.courseRef, job.courseId.map(Self.text), job.lessonId,
+                    Self.text(job.sessionId), job.userId, job.idempotencyKey, job.maxAttempts, now, now, now,
+                ]
+            )
+            return EnqueueOutcome(job: try Self.fetchJob(db, id: job.id), created: true)
+        }
+    }
+
+    public func job(id: UUID) async throws -> Job? {
+        try await database.read { db in try Self.fetchJobIfAny(db, id: id) }
+    }
+
+    public func jobs(ids: [UUID]) async throws -> [Job] {
+        guard !ids.isEmpty else { return [] }
+        return try await database.read { db in
+            let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ", ")
+            return try Row.fetchAll(db, sql: "SELECT \(Self.columns) FROM jobs WHERE id IN (\(placeholders))", arguments: StatementArguments(ids.map(Self.text)))
+                .map(Self.decodeJob)
+        }
+    }
+
+    public func claim(lease: Duration) async throws -> Job? {
+        let now = Date().epochMilliseconds
+        // A read first: an idle worker's poll takes no write lock.
+        let runnable = try await database.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM jobs WHERE status = 'QUEUED' AND run_after <= ?)", arguments: [now]) ?? false
+        }
+        guard runnable else { return nil }
+        return try await database.write { db in
+            let now = Date().epochMilliseconds
+            guard let id = try String.fetchOne(
+                db, sql: "SELECT id FROM jobs WHERE status = 'QUEUED' AND run_after <= ? ORDER BY run_after, created_at LIMIT 1", arguments: [now]
+            ) else { return nil }
+            try db.execute(
+                sql: """
+                    UPDATE jobs SET status = 'PROCESSING', attempts = attempts + 1, lease_token = ?, locked_until = ?, updated_at = ?
+                    WHERE id = ?
+                    """,
+                arguments: [Self.text(UUID()), now + lease.milliseconds, now, id]
+            )
+            return try Self.decodeJob(try Self.requireRow(db, sql: "SELECT \(Self.columns) FROM jobs WHERE id = ?", id))
+        }
+    }
+
+    public func extendLease(jobId: UUID, leaseToken: UUID, by lease: Duration) async throws -> Bool {
+        try await changesOneRow(
+            "UPDATE jobs SET locked_until = ?, updated_at = ? WHERE id = ? AND lease_token = ? AND status = 'PROCESSING'",
+            { now in [now + lease.milliseconds, now, Self.text(jobId), Self.text(leaseToken)] }
+        )
+    }
+
+    public func complete(jobId: UUID, leaseToken: UUID, result: JobResult, terminalEventId: Int) async throws -> Bool {
+        let json = String(decoding: try JSONEncoder().encode(result), as: UTF8.self)
+        return try await database.write { db in
+            let now = Date().epochMilliseconds
+            try db.execute(
+                sql: """
+                    UPDATE jobs SET status = 'COMPLETED', result = ?, terminal_event_id = ?, error_code = NULL, error_message = NULL,
+                           lease_token = NULL, locked_until = NULL, updated_at = ?
+                    WHERE id = ? AND lease_token = ? AND status = 'PROCESSING'
+                    """,
+                arguments: [json, terminalEventId, now, Self.text(jobId), Self.text(leaseToken)]
+            )
+            guard db.changesCount == 1 else { return false }
+            // In the same transaction; the unique (job_id, role) pair keeps each message single.
+            try db.execute(
+                sql: """
+                    INSERT INTO chat_messages (session_id, job_id, role, content, created_at)
+                    SELECT session_id, id, 'user', question, ? FROM jobs WHERE id = ?
+                    ON CONFLICT (job_id, role) DO NOTHING
+                    """,
+                arguments: [now, Self.text(jobId)]
+            )
+            try db.execute(
+                sql: """
+                    INSERT INTO chat_messages (session_id, job_id, role, content, created_at)
+                    SELECT session_id, id, 'assistant', ?, ? FROM jobs WHERE id = ?
+                    ON CONFLICT (job_id, role) DO NOTHING
+                    """,
+                arguments: [result.answer, now, Self.text(jobId)]
+            )
+            return true
+        }
+    }
+
+    public func fail(jobId: UUID, leaseToken: UUID, code: String, message: String, terminalEventId: Int) async throws -> Bool {
+        try await changesOneRow(
+            """
+            UPDATE jobs SET status = 'FAILED', error_code = ?, error_message = ?, terminal_event_id = ?,
+                   lease_token = NULL, locked_until = NULL, updated_at = ?
+            WHERE id = ? AND lease_token = ? AND status = 'PROCESSING'
+            """,
+            { now in [code, message, terminalEventId, now, Self.text(jobId), Self.text(leaseToken)] }
+        )
+    }
+
+    public func requeue(jobId: UUID, leaseToken: UUID, after delay: Duration, reason: String) async throws -> Bool {
+        try await changesOneRow(
+            """
+            UPDATE jobs SET status = 'QUEUED', error_message = ?, lease_token = NULL, locked_until = NULL, run_after = ?, updated_at = ?
+            WHERE id = ? AND lease_token = ? AND status = 'PROCESSING'
+            """,
+            { now in [reason, now + delay.milliseconds, now, Self.text(jobId), Self.text(leaseToken)] }
+        )
+    }
+
+    public func rescueExpiredLeases() async throws -> Int {
+        let now = Date().epochMilliseconds
+        let expired = try await database.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM jobs WHERE status = 'PROCESSING' AND locked_until < ?)", arguments: [now]) ?? false
+        }
+        guard expired else { return 0 }
+        return try await database.write { db in
+            let now = Date().epochMilliseconds
+            try db.execute(
+                sql: """
+                    UPDATE jobs SET
+                        status = CASE WHEN attempts >= max_attempts THEN 'FAILED' ELSE 'QUEUED' END,
+                        error_code = CASE WHEN attempts >= max_attempts THEN 'worker_lost' ELSE error_code END,
+                        error_message = CASE WHEN attempts >= max_attempts THEN ? ELSE error_message END,
+                        lease_token = NULL, locked_until = NULL, run_after = ?, updated_at = ?
+                    WHERE status = 'PROCESSING' AND locked_until < ?
+                    """,
+                arguments: [JobStoreMessages.workerLost, now, now, now]
+            )
+            return db.changesCount
+        }
+    }
+
+    public func history(sessionId: UUID, limit: Int) async throws -> [ChatTurn] {
+        try await database.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT job_id, role, content FROM (
+                        SELECT id, job_id, role, content FROM chat_messages WHERE session_id = ? ORDER BY id DESC LIMIT ?
+                    ) ORDER BY id
+                    """,
+                arguments: [Self.text(sessionId), limit]
+            ).map { row in
+                ChatTurn(
+                    jobId: UUID(uuidString: row["job_id"]) ?? UUID(),
+                    role: ChatTurn.Role(rawValue: row["role"]) ?? .user,
+                    content: row["content"]
+                )
+            }
+        }
+    }
+
+    public func ping() async throws {
+        _ = try await database.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+
+    // MARK: Helpers
+
+    private func changesOneRow(_ sql: String, _ arguments: @escaping @Sendable (Int64) -> StatementArguments) async throws -> Bool {
+        try await database.write { db in
+            try db.execute(sql: sql, arguments: arguments(Date().epochMilliseconds))
+            return db.changesCount == 1
+        }
+    }
+
+    static func text(_ id: UUID) -> String { id.uuidString.lowercased() }
+
+    static let columns = """
+        id, kind, status, question, course_ref, course_id, lesson_id, session_id, user_id, attempts, max_attempts,
+        lease_token, locked_until, result, error_code, error_message, terminal_event_id, created_at, updated_at
+        """
+
+    static func requireRow(_ db: Database, sql: String, _ id: String) throws -> Row {
+        guard let row = try Row.fetchOne(db, sql: sql, arguments: [id]) else { throw DatabaseError(message: "row \(id) vanished") }
+        return row
+    }
+
+    static func fetchJob(_ db: Database, id: UUID) throws -> Job {
+        try decodeJob(try requireRow(db, sql: "SELECT \(columns) FROM jobs WHERE id = ?", text(id)))
+    }
+
+    static func fetchJobIfAny(_ db: Database, id: UUID) throws -> Job? {
+        try Row.fetchOne(db, sql: "SELECT \(columns) FROM jobs WHERE id = ?", arguments: [text(id)]).map(decodeJob)
+    }
+
+    static func decodeJob(_ row: Row) throws -> Job {
+        func uuid(_ column: String) -> UUID? { (row[column] as String?).flatMap(UUID.init(uuidString:)) }
+        func date(_ column: String) -> Date? { (row[column] as Int64?).map(Date.init(epochMilliseconds:)) }
+        guard let id = uuid("id"), let sessionId = uuid("session_id") else {
+            throw DatabaseError(message: "a job row without an id")
+        }
+        return Job(
+            id: id,
+            kind: AssistantKind(rawValue: row["kind"]) ?? .landing,
+            status: JobStatus(rawValue: row["status"]) ?? .failed,
+            question: row["question"],
+            courseRef: row["course_ref"],
+            courseId: uuid("course_id"),
+            lessonId: row["lesson_id"],
+            sessionId: sessionId,
+            userId: row["user_id"],
+            attempts: row["attempts"],
+            maxAttempts: row["max_attempts"],
+            leaseToken: uuid("lease_token"),
+            lockedUntil: date("locked_until"),
+            result: try (row["result"] as String?).map { try JSONDecoder().decode(JobResult.self, from: Data($0.utf8)) },
+            errorCode: row["error_code"],
+            errorMessage: row["error_message"],
+            terminalEventId: row["terminal_event_id"],
+            createdAt: date("created_at") ?? Date(),
+            updatedAt: date("updated_at") ?? Date()
+        )
+    }
+}
