@@ -13,7 +13,7 @@ struct CourseKnowledgeTests {
             "\(system.gatewayURL)/assistant/query", body, headers: [("Authorization", "Bearer \(try await system.userToken(user))")]
         )
         let json = try accepted.json()
-        return (try #require(json["jobId"] as? String, "\(accepted.body)"), system.streamURL + (try #require(json["streamUrl"] as? String)))
+        return (try #require(json["jobId"] as? String, "\(accepted.body)"), system.absolute(try #require(json["streamUrl"] as? String)))
     }
 
     static func messageCounts(_ system: TestSystem, job: String) async throws -> [Int] {

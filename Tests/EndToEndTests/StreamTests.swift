@@ -11,7 +11,7 @@ struct StreamTests {
     static func ask(_ system: TestSystem, _ question: String) async throws -> (jobId: String, streamURL: String) {
         let accepted = try await TestHTTP.postJSON("\(system.gatewayURL)/api/landing-assistant/query", ["question": question])
         let body = try accepted.json()
-        return (try #require(body["jobId"] as? String), system.streamURL + (try #require(body["streamUrl"] as? String)))
+        return (try #require(body["jobId"] as? String), system.absolute(try #require(body["streamUrl"] as? String)))
     }
 
     @Test func aReconnectWithLastEventIDGetsExactlyTheRest() async throws {

@@ -20,18 +20,19 @@ public struct TestSystem: Sendable {
     public var streamURL: String { "http://127.0.0.1:\(stream.port)" }
 
     /// Starts gateway (which migrates), then worker and stream.
-    public static func start(llm: LLMStandIn, environment extra: [String: String] = [:]) async throws -> TestSystem {
-        let databaseURL = try await TestDatabase.create()
+    ///
+    /// - Parameter store: `.postgres` (a fresh database), or `.sqlite` run as the embedded default:
+    ///   a fresh file, and the secrets left for the services to generate beside it.
+    public static func start(llm: LLMStandIn, store: StoreKind = .postgres, environment extra: [String: String] = [:]) async throws -> TestSystem {
         let workDir = NSTemporaryDirectory() + "tutorline-test-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: workDir, withIntermediateDirectories: true)
+        let databaseURL = store == .postgres ? try await TestDatabase.create() : "sqlite:\(workDir)/db/tutorline.sqlite"
         let spoolDir = workDir + "/spool"
-        let streamTokenSecret = "stream-secret-" + UUID().uuidString
-        let authSecret = "auth-secret-" + UUID().uuidString
+        var streamTokenSecret = "stream-secret-" + UUID().uuidString
+        var authSecret = "auth-secret-" + UUID().uuidString
         var environment = [
             "DATABASE_URL": databaseURL,
             "SPOOL_DIR": spoolDir,
-            "STREAM_TOKEN_SECRET": streamTokenSecret,
-            "AUTH_JWT_SECRET": authSecret,
             "LLM_BASE_URL": llm.baseURL,
             "LLM_MODEL": "stand-in",
             "LOG_LEVEL": "debug",
@@ -39,13 +40,25 @@ public struct TestSystem: Sendable {
             "WORKER_POLL_SECONDS": "0.5",
             "STREAM_HEARTBEAT_SECONDS": "1",
         ]
+        let ports = (gateway: freePort(), worker: freePort(), stream: freePort())
+        // Postgres runs as a deployment would (streamUrl a path on the same origin); SQLite as the
+        // embedded default, where streamUrl names the stream service.
+        environment["STREAM_PUBLIC_URL"] = store == .postgres ? "" : "http://127.0.0.1:\(ports.stream)"
+        if store == .postgres {
+            environment["STREAM_TOKEN_SECRET"] = streamTokenSecret
+            environment["AUTH_JWT_SECRET"] = authSecret
+        }
         environment.merge(extra) { _, new in new }
-        let gateway = try await ServiceProcess("tutorline-gateway", environment: environment, port: freePort(), logDirectory: workDir)
+        let gateway = try await ServiceProcess("tutorline-gateway", environment: environment, port: ports.gateway, logDirectory: workDir)
+        if store == .sqlite {
+            streamTokenSecret = try String(contentsOfFile: "\(workDir)/db/stream-token-secret", encoding: .utf8)
+            authSecret = try String(contentsOfFile: "\(workDir)/db/auth-jwt-secret", encoding: .utf8)
+        }
         // The gateway has migrated; load the repository's sample course and landing pages.
         let ingest = try runToCompletion("tutorline-worker", arguments: ["ingest", Self.contentDirectory], environment: environment)
         guard ingest.status == 0 else { throw ServiceProcess.StartFailure(description: "ingest failed:\n\(ingest.output)") }
-        let worker = try await ServiceProcess("tutorline-worker", environment: environment, port: freePort(), logDirectory: workDir)
-        let stream = try await ServiceProcess("tutorline-stream", environment: environment, port: freePort(), logDirectory: workDir)
+        let worker = try await ServiceProcess("tutorline-worker", environment: environment, port: ports.worker, logDirectory: workDir)
+        let stream = try await ServiceProcess("tutorline-stream", environment: environment, port: ports.stream, logDirectory: workDir)
         return TestSystem(
             llm: llm, gateway: gateway, worker: worker, stream: stream, databaseURL: databaseURL, spoolDir: spoolDir, workDir: workDir,
             streamTokenSecret: streamTokenSecret, authSecret: authSecret, environment: environment
@@ -61,6 +74,11 @@ public struct TestSystem: Sendable {
     /// A user's bearer token, signed like the auth provider would.
     public func userToken(_ subject: String) async throws -> String {
         try await UserTokenVerifier(hmacSecret: authSecret).issue(subject: subject)
+    }
+
+    /// The full URL of a 202's `streamUrl` (a path on the stream service, or already absolute).
+    public func absolute(_ streamUrl: String) -> String {
+        streamUrl.hasPrefix("http") ? streamUrl : streamURL + streamUrl
     }
 
     /// The repository's `content/` folder.
@@ -81,12 +99,13 @@ public struct TestSystem: Sendable {
 /// Runs `body` with a started system and an LLM stand-in, stopping both afterwards.
 public func withTestSystem<T: Sendable>(
     llm: LLMStandIn = LLMStandIn(),
+    store: StoreKind = .postgres,
     environment: [String: String] = [:],
     _ body: (TestSystem) async throws -> T
 ) async throws -> T {
     try await llm.start()
     defer { llm.stop() }
-    let system = try await TestSystem.start(llm: llm, environment: environment)
+    let system = try await TestSystem.start(llm: llm, store: store, environment: environment)
     do {
         let value = try await body(system)
         await system.stop()
