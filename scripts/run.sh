@@ -1,26 +1,18 @@
 #!/usr/bin/env bash
-# Runs the whole system on one machine: builds, migrates, starts gateway, worker and stream,
-# prints where to open it, and stops all three on Ctrl-C.
+# Runs the whole system on one machine and prints where to open it; Ctrl-C stops all three services.
 #
-# Needs (until the embedded SQLite default lands): DATABASE_URL=postgres://...
-# LLM_BASE_URL (any OpenAI-compatible API; LLM_API_KEY, LLM_MODEL) is optional: without it the
-# worker answers with the offline engine, from the course excerpts.
-# Secrets are generated once into .tutorline/ (never committed) unless set in the environment.
+# With nothing set, this is the embedded default: SQLite in .tutorline/, the spool in
+# .tutorline/spool, secrets generated once into .tutorline/, and the offline answer engine.
+# Set DATABASE_URL=postgres://... for Postgres (then STREAM_TOKEN_SECRET and AUTH_JWT_SECRET too),
+# and LLM_BASE_URL (LLM_API_KEY, LLM_MODEL) for an OpenAI-compatible model.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-: "${DATABASE_URL:?set DATABASE_URL=postgres://user:pass@host:port/db (the SQLite default is not built yet)}"
+export GATEWAY_PORT="${GATEWAY_PORT:-8080}" STREAM_PORT="${STREAM_PORT:-8081}" WORKER_PORT="${WORKER_PORT:-8082}"
+export STREAM_PUBLIC_URL="${STREAM_PUBLIC_URL:-http://127.0.0.1:$STREAM_PORT}"
+export CORS_ORIGINS="${CORS_ORIGINS:-http://127.0.0.1:$GATEWAY_PORT,http://localhost:$GATEWAY_PORT}"
 
-mkdir -p .tutorline
-secret() {
-  local file=".tutorline/$1"
-  [ -s "$file" ] || (umask 077 && head -c 48 /dev/urandom | base64 | tr -d '\n/+=' > "$file")
-  cat "$file"
-}
-export STREAM_TOKEN_SECRET="${STREAM_TOKEN_SECRET:-$(secret stream-token-secret)}"
-export AUTH_JWT_SECRET="${AUTH_JWT_SECRET:-$(secret auth-jwt-secret)}"
-export SPOOL_DIR="${SPOOL_DIR:-.tutorline/spool}"
-
+echo "Building (release; the first build takes a few minutes)…"
 swift build -c release
 bin=$(swift build -c release --show-bin-path)
 "$bin/tutorline-gateway" migrate
@@ -31,15 +23,19 @@ stop() {
   trap - INT TERM EXIT
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  echo "Stopped."
 }
 trap stop INT TERM EXIT
 
-PORT=8080 "$bin/tutorline-gateway" & pids+=($!)
-PORT=8082 "$bin/tutorline-worker" & pids+=($!)
-PORT=8081 "$bin/tutorline-stream" & pids+=($!)
+PORT=$GATEWAY_PORT "$bin/tutorline-gateway" & pids+=($!)
+PORT=$WORKER_PORT "$bin/tutorline-worker" & pids+=($!)
+PORT=$STREAM_PORT "$bin/tutorline-stream" & pids+=($!)
 
+for _ in $(seq 1 100); do
+  (echo >"/dev/tcp/127.0.0.1/$GATEWAY_PORT" && echo >"/dev/tcp/127.0.0.1/$STREAM_PORT") 2>/dev/null && break
+  sleep 0.1
+done
 echo
-echo "Tutorline is running: gateway http://127.0.0.1:8080  stream http://127.0.0.1:8081  worker http://127.0.0.1:8082/healthz"
-echo "A bearer token for the course tutor: $("$bin/tutorline-gateway" token --sub demo-user)"
+echo "Tutorline is running. Open http://127.0.0.1:$GATEWAY_PORT/ to chat with both assistants."
 echo "Press Ctrl-C to stop."
 wait -n "${pids[@]}"

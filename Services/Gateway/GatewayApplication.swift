@@ -37,6 +37,7 @@ enum GatewayApplication {
             streamPublicURL: settings.streamPublicURL,
             maxAttempts: settings.maxAttempts
         ).register(on: router)
+        DemoRoutes(users: users, mintsDemoTokens: settings.common.database.isEmbedded).register(on: router)
 
         var app = Application(
             router: router,

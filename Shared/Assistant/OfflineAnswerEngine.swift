@@ -46,22 +46,53 @@ public struct OfflineAnswerEngine: AnswerEngine {
             var score: Double
         }
         var candidates: [Candidate] = []
+        var seen: Set<String> = []
         for (excerptIndex, excerpt) in context.excerpts.prefix(3).enumerated() {
-            for (order, sentence) in Sentences.split(excerpt.body).enumerated() where sentence.count >= 25 && !sentence.hasPrefix("```") {
+            for (order, sentence) in Sentences.split(plainText(excerpt.body)).enumerated() where sentence.count >= 25 {
+                // Chunks overlap, so the same sentence can come twice.
+                guard seen.insert(sentence).inserted else { continue }
                 let overlap = Double(Sentences.keywords(sentence).intersection(keywords).count)
-                // Earlier excerpts rank higher; a sentence needs at least one shared word unless nothing does.
-                candidates.append(Candidate(excerpt: excerptIndex, order: order, sentence: sentence, score: overlap - Double(excerptIndex) * 0.5))
+                candidates.append(Candidate(excerpt: excerptIndex, order: order, sentence: sentence, score: overlap - Double(excerptIndex) * 0.25))
             }
         }
-        var chosen = candidates.filter { $0.score > 0 }.sorted { $0.score > $1.score }.prefix(maximumSentences)
-        if chosen.isEmpty { chosen = candidates.filter { $0.excerpt == 0 }.prefix(2) }
+        var chosen = Array(candidates.filter { $0.score > 0 }.sorted { $0.score > $1.score }.prefix(maximumSentences))
+        if chosen.isEmpty { chosen = Array(candidates.filter { $0.excerpt == 0 }.prefix(2)) }
+        // One paragraph per lesson, in the order the lessons ranked, sentences in reading order.
         var text = "Here is what \(where_) say about that:\n"
-        for (excerptIndex, excerpt) in context.excerpts.prefix(3).enumerated() {
-            let sentences = chosen.filter { $0.excerpt == excerptIndex }.sorted { $0.order < $1.order }.map(\.sentence)
+        var lessons: [String] = []
+        for excerpt in context.excerpts.prefix(3) where !lessons.contains(excerpt.lessonTitle) { lessons.append(excerpt.lessonTitle) }
+        for lesson in lessons {
+            let sentences = chosen
+                .filter { context.excerpts[$0.excerpt].lessonTitle == lesson }
+                .sorted { ($0.excerpt, $0.order) < ($1.excerpt, $1.order) }
+                .map(\.sentence)
             guard !sentences.isEmpty else { continue }
-            text += "\nFrom “\(excerpt.lessonTitle)”: " + sentences.joined(separator: " ") + "\n"
+            text += "\nFrom “\(lesson)”: " + sentences.joined(separator: " ") + "\n"
         }
         return text + "\n\(label)"
+    }
+
+    /// The prose of a Markdown chunk: code blocks dropped, list markers and emphasis removed.
+    static func plainText(_ markdown: String) -> String {
+        var lines: [String] = []
+        var inCode = false
+        for line in markdown.split(separator: "\n", omittingEmptySubsequences: false) {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.hasPrefix("```") {
+                inCode.toggle()
+                continue
+            }
+            guard !inCode else { continue }
+            var text = trimmed
+            for marker in ["- ", "* ", "> "] where text.hasPrefix(marker) { text = String(text.dropFirst(marker.count)) }
+            while text.hasPrefix("#") { text = String(text.dropFirst()) }
+            if let dot = text.firstIndex(of: "."), !text[..<dot].isEmpty, text[..<dot].allSatisfy(\.isNumber) {
+                text = String(text[text.index(after: dot)...])
+            }
+            text = text.replacingOccurrences(of: "**", with: "").replacingOccurrences(of: "__", with: "").replacingOccurrences(of: "`", with: "")
+            lines.append(text.trimmingCharacters(in: .whitespaces))
+        }
+        return lines.joined(separator: "\n")
     }
 
     /// Streams a few words at a time.

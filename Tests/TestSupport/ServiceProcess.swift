@@ -101,10 +101,10 @@ public final class ServiceProcess: Sendable {
     }
 }
 
-/// Runs an executable to completion (subcommands, `--help`, start-up failures).
+/// Runs an executable (one of ours by name, or any by absolute path) to completion.
 public func runToCompletion(_ executable: String, arguments: [String], environment: [String: String]) throws -> (status: Int32, output: String) {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: "\(ServiceProcess.binaryDirectory)/\(executable)")
+    process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "\(ServiceProcess.binaryDirectory)/\(executable)")
     process.arguments = arguments
     var env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
     env.merge(environment) { _, new in new }

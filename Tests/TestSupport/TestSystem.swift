@@ -44,6 +44,7 @@ public struct TestSystem: Sendable {
         // Postgres runs as a deployment would (streamUrl a path on the same origin); SQLite as the
         // embedded default, where streamUrl names the stream service.
         environment["STREAM_PUBLIC_URL"] = store == .postgres ? "" : "http://127.0.0.1:\(ports.stream)"
+        environment["CORS_ORIGINS"] = "http://127.0.0.1:\(ports.gateway)"
         if store == .postgres {
             environment["STREAM_TOKEN_SECRET"] = streamTokenSecret
             environment["AUTH_JWT_SECRET"] = authSecret
