@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "tutorline-gateway", targets: ["Gateway"]),
         .executable(name: "tutorline-worker", targets: ["Worker"]),
         .executable(name: "tutorline-stream", targets: ["Stream"]),
+        .executable(name: "tutorline-bench", targets: ["Bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -166,6 +167,17 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Services/Stream"
+        ),
+
+        // MARK: Benchmarks
+
+        .executableTarget(
+            name: "Bench",
+            dependencies: [
+                "TestSupport", "SSE",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/Bench"
         ),
 
         // MARK: Tests

@@ -24,10 +24,22 @@ public final class LLMStandIn: Sendable {
         public var roles: [String]
     }
 
+    /// When the stand-in received a request, wrote its first piece, and finished: its own share of
+    /// a job's time, which benchmarks subtract.
+    public struct Timing: Sendable {
+        public var received: ContinuousClock.Instant
+        public var firstPiece: ContinuousClock.Instant?
+        public var finished: ContinuousClock.Instant?
+    }
+
     /// The per-chunk delay (the model's own "thinking" time).
     public let chunkDelay: Duration
     private let calls = Mutex<[String: Int]>([:])
     private let requestLog = Mutex<[Request]>([])
+    private let timingLog = Mutex<[String: Timing]>([:])
+
+    /// The timing of the last request for `question`.
+    public func timing(for question: String) -> Timing? { timingLog.withLock { $0[question] } }
     private let portBox = Mutex<Int>(0)
     private let task = Mutex<Task<Void, any Error>?>(nil)
 
@@ -103,6 +115,7 @@ public final class LLMStandIn: Sendable {
         let question = body.messages.last(where: { $0.role == "user" })?.content ?? ""
         let system = body.messages.first(where: { $0.role == "system" })?.content ?? ""
         requestLog.withLock { $0.append(Request(question: question, systemPrompt: system, authorization: request.headers[.authorization], roles: body.messages.map(\.role))) }
+        timingLog.withLock { $0[question] = Timing(received: .now) }
         let call = calls.withLock { calls in
             calls[question, default: 0] += 1
             return calls[question, default: 0]
@@ -131,10 +144,12 @@ public final class LLMStandIn: Sendable {
                     if stall && index == 2 {
                         try await Task.sleep(for: .seconds(5))
                     }
-                    try await Task.sleep(for: delay)
+                    if delay > .zero { try await Task.sleep(for: delay) }
                     try await writer.write(ByteBuffer(string: Self.chunk(piece)))
+                    if index == 0 { self.timingLog.withLock { $0[question]?.firstPiece = .now } }
                 }
                 try await writer.write(ByteBuffer(string: Self.chunk(nil, finish: true) + "data: [DONE]\n\n"))
+                self.timingLog.withLock { $0[question]?.finished = .now }
                 try await writer.finish(nil)
             }
         )

@@ -37,7 +37,6 @@ public struct TestSystem: Sendable {
             "LLM_MODEL": "stand-in",
             "LOG_LEVEL": "debug",
             "JOB_RETRY_BASE_MS": "50",
-            "WORKER_POLL_SECONDS": "0.5",
             "STREAM_HEARTBEAT_SECONDS": "1",
         ]
         let ports = (gateway: freePort(), worker: freePort(), stream: freePort())
