@@ -130,6 +130,7 @@ let package = Package(
             dependencies: [
                 "Jobs", "Knowledge",
                 "PostgresStore", "SQLiteStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

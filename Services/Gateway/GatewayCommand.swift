@@ -22,12 +22,10 @@ extension GatewayCommand {
         static let configuration = CommandConfiguration(abstract: "Run the gateway (the default).", discussion: Setting.helpText(GatewaySettings.all))
 
         func run() async throws {
-            let settings = try loadSettings()
-            settings.common.logFormat.bootstrap(level: settings.common.logLevel)
-            let metrics = ServiceMetrics.bootstrap()
-            let logger = Logger(label: "tutorline-gateway")
-            let app = try await exitOnSettingsError { try await GatewayApplication.build(settings: settings, metrics: metrics, logger: logger) }
-            try await app.runService()
+            try await ServiceLauncher.run(
+                label: "tutorline-gateway", settings: { try GatewaySettings(reader: SettingsReader()) }, common: \.common,
+                build: GatewayApplication.build
+            )
         }
     }
 
@@ -63,8 +61,4 @@ extension GatewayCommand {
             print(try await users.issue(subject: sub, lifetime: .seconds(ttl)))
         }
     }
-}
-
-func loadSettings() throws -> GatewaySettings {
-    try exitOnSettingsError { try GatewaySettings(reader: SettingsReader()) }
 }

@@ -13,11 +13,9 @@ struct StreamCommand: AsyncParsableCommand {
     )
 
     func run() async throws {
-        let settings = try exitOnSettingsError { try StreamSettings(reader: SettingsReader()) }
-        settings.common.logFormat.bootstrap(level: settings.common.logLevel)
-        let metrics = ServiceMetrics.bootstrap()
-        let logger = Logger(label: "tutorline-stream")
-        let app = try await exitOnSettingsError { try await StreamApplication.build(settings: settings, metrics: metrics, logger: logger) }
-        try await app.runService()
+        try await ServiceLauncher.run(
+            label: "tutorline-stream", settings: { try StreamSettings(reader: SettingsReader()) }, common: \.common,
+            build: StreamApplication.build
+        )
     }
 }

@@ -47,12 +47,10 @@ extension WorkerCommand {
         static let configuration = CommandConfiguration(abstract: "Run the worker (the default).", discussion: Setting.helpText(WorkerSettings.all))
 
         func run() async throws {
-            let settings = try exitOnSettingsError { try WorkerSettings(reader: SettingsReader()) }
-            settings.common.logFormat.bootstrap(level: settings.common.logLevel)
-            let metrics = ServiceMetrics.bootstrap()
-            let logger = Logger(label: "tutorline-worker")
-            let app = try await exitOnSettingsError { try await WorkerApplication.build(settings: settings, metrics: metrics, logger: logger) }
-            try await app.runService()
+            try await ServiceLauncher.run(
+                label: "tutorline-worker", settings: { try WorkerSettings(reader: SettingsReader()) }, common: \.common,
+                build: WorkerApplication.build
+            )
         }
     }
 }

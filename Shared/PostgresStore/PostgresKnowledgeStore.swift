@@ -70,13 +70,9 @@ public struct PostgresKnowledgeStore: KnowledgeStore {
         let rows = try await client.query("SELECT id, content_hash FROM lessons WHERE scope = \(scope.key)", logger: logger)
         for try await (id, hash) in rows.decode((String, String).self) { stored[id] = hash }
 
-        for lesson in lessons {
+        let plan = IngestPlan(lessons: lessons, stored: stored, report: &report)
+        for lesson in plan.toWrite {
             let hash = lesson.contentHash
-            if stored[lesson.id] == hash {
-                report.lessonsUnchanged += 1
-                continue
-            }
-            if stored[lesson.id] == nil { report.lessonsAdded += 1 } else { report.lessonsChanged += 1 }
             let chunks = lesson.chunks
             try await client.withTransaction(logger: logger) { connection in
                 try await connection.query(
@@ -101,10 +97,8 @@ public struct PostgresKnowledgeStore: KnowledgeStore {
             }
             report.chunksWritten += chunks.count
         }
-        let present = Set(lessons.map(\.id))
-        for id in stored.keys where !present.contains(id) {
+        for id in plan.toRemove {
             try await client.query("DELETE FROM lessons WHERE id = \(id)", logger: logger)
-            report.lessonsRemoved += 1
         }
     }
 

@@ -62,13 +62,9 @@ public struct SQLiteKnowledgeStore: KnowledgeStore {
         for row in try Row.fetchAll(db, sql: "SELECT id, content_hash FROM lessons WHERE scope = ?", arguments: [scope.key]) {
             stored[row["id"]] = row["content_hash"]
         }
-        for lesson in lessons {
+        let plan = IngestPlan(lessons: lessons, stored: stored, report: &report)
+        for lesson in plan.toWrite {
             let hash = lesson.contentHash
-            if stored[lesson.id] == hash {
-                report.lessonsUnchanged += 1
-                continue
-            }
-            if stored[lesson.id] == nil { report.lessonsAdded += 1 } else { report.lessonsChanged += 1 }
             try db.execute(
                 sql: """
                     INSERT INTO lessons (id, scope, title, position, content_hash) VALUES (?, ?, ?, ?, ?)
@@ -90,11 +86,9 @@ public struct SQLiteKnowledgeStore: KnowledgeStore {
                 report.chunksWritten += 1
             }
         }
-        let present = Set(lessons.map(\.id))
-        for id in stored.keys where !present.contains(id) {
+        for id in plan.toRemove {
             try deleteChunks(db, lesson: id)
             try db.execute(sql: "DELETE FROM lessons WHERE id = ?", arguments: [id])
-            report.lessonsRemoved += 1
         }
     }
 

@@ -117,7 +117,6 @@ import Testing
         try await kind.withStore { store in
             _ = try await store.enqueue(Self.newJob(maxAttempts: 2))
             let first = try #require(try await store.claim(lease: .milliseconds(200)))
-            #expect(try await store.rescueExpiredLeases() == 0)
             try await Task.sleep(for: .milliseconds(400))
             #expect(try await store.rescueExpiredLeases() == 1)
             #expect(try await store.job(id: first.id)?.status == .queued)
@@ -130,6 +129,12 @@ import Testing
             #expect(try await store.rescueExpiredLeases() == 1)
             let lost = try #require(try await store.job(id: first.id))
             #expect(lost.status == .failed && lost.errorCode == "worker_lost")
+
+            // A lease still running is left alone.
+            _ = try await store.enqueue(Self.newJob("running"))
+            let running = try #require(try await store.claim(lease: .seconds(60)))
+            #expect(try await store.rescueExpiredLeases() == 0)
+            #expect(try await store.job(id: running.id)?.status == .processing)
         }
     }
 

@@ -10,14 +10,7 @@ extension StoreKind {
     public func withKnowledgeStore<T: Sendable>(_ body: @Sendable (any KnowledgeStore) async throws -> T) async throws -> T {
         switch self {
         case .postgres:
-            let url = try require(PostgresURL(try await TestDatabase.create()), "bad test database URL")
-            let client = PostgresClient(configuration: url.clientConfiguration(maximumConnections: 8), backgroundLogger: Logger(label: "test"))
-            return try await withThrowingTaskGroup(of: T?.self) { group in
-                group.addTask {
-                    await client.run()
-                    return nil
-                }
-                defer { group.cancelAll() }
+            return try await withPostgresClient { client in
                 try await PostgresJobStore(client: client, logger: Logger(label: "test")).migrate()
                 return try await body(PostgresKnowledgeStore(client: client, logger: Logger(label: "test")))
             }

@@ -16,14 +16,7 @@ public enum StoreKind: String, Sendable, CaseIterable {
     public func withStore<T: Sendable>(_ body: @Sendable (any JobStore) async throws -> T) async throws -> T {
         switch self {
         case .postgres:
-            let url = try require(PostgresURL(try await TestDatabase.create()), "bad test database URL")
-            let client = PostgresClient(configuration: url.clientConfiguration(maximumConnections: 16), backgroundLogger: Logger(label: "test"))
-            return try await withThrowingTaskGroup(of: T?.self) { group in
-                group.addTask {
-                    await client.run()
-                    return nil
-                }
-                defer { group.cancelAll() }
+            return try await withPostgresClient { client in
                 let store = PostgresJobStore(client: client, logger: Logger(label: "test"))
                 try await store.migrate()
                 return try await body(store)
@@ -33,6 +26,20 @@ public enum StoreKind: String, Sendable, CaseIterable {
             try await database.migrate()
             return try await body(SQLiteJobStore(database: database))
         }
+    }
+}
+
+/// Runs `body` with a client of a fresh test database, running while `body` runs.
+func withPostgresClient<T: Sendable>(_ body: @Sendable (PostgresClient) async throws -> T) async throws -> T {
+    let url = try require(PostgresURL(try await TestDatabase.create()), "bad test database URL")
+    let client = PostgresClient(configuration: url.clientConfiguration(maximumConnections: 16), backgroundLogger: Logger(label: "test"))
+    return try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask {
+            await client.run()
+            return nil
+        }
+        defer { group.cancelAll() }
+        return try await body(client)
     }
 }
 
