@@ -39,6 +39,7 @@ enum WorkerApplication {
         workerConfiguration.lease = settings.lease
         workerConfiguration.pollInterval = settings.pollInterval ?? connection.pollInterval
         workerConfiguration.rescueInterval = settings.rescueInterval
+        workerConfiguration.shutdownGrace = settings.shutdownGrace
         workerConfiguration.retry = RetryPolicy(baseDelay: settings.retryBase)
         let worker = JobWorker(
             store: connection.store,

@@ -12,13 +12,14 @@ struct WorkerSettings: Sendable {
     static let concurrency = Setting("WORKER_CONCURRENCY", default: "4", "jobs answered at once")
     static let lease = Setting("JOB_LEASE_SECONDS", default: "30", "how long a claim holds a job; extended while it runs")
     static let rescueInterval = Setting("JOB_RESCUE_SECONDS", default: "5", "how often expired leases are returned to the queue")
+    static let shutdownGrace = Setting("WORKER_SHUTDOWN_GRACE_SECONDS", default: "20", "on SIGTERM, how long running jobs may finish before they are released")
     static let pollInterval = Setting(
         "WORKER_POLL_SECONDS", default: nil, "idle poll interval (default: 1 with Postgres, which also wakes workers by NOTIFY; 0.05 with SQLite)"
     )
     static let retryBase = Setting("JOB_RETRY_BASE_MS", default: "500", "first retry delay; doubles per attempt, jittered")
 
     static let all: [Setting] = CommonSettings.settings(defaultPort: 8082) + [
-        spoolDir, llmBaseURL, llmAPIKey, llmModel, llmTimeout, llmIdleTimeout, offlinePace, concurrency, lease, rescueInterval, pollInterval, retryBase,
+        spoolDir, llmBaseURL, llmAPIKey, llmModel, llmTimeout, llmIdleTimeout, offlinePace, concurrency, lease, rescueInterval, pollInterval, retryBase, shutdownGrace,
     ]
 
     var common: CommonSettings
@@ -35,6 +36,7 @@ struct WorkerSettings: Sendable {
     /// `nil`: the store's own default.
     var pollInterval: Duration?
     var rescueInterval: Duration
+    var shutdownGrace: Duration
     var retryBase: Duration
 
     init(reader: SettingsReader) throws {
@@ -58,6 +60,7 @@ struct WorkerSettings: Sendable {
         lease = try reader.seconds(Self.lease, in: 1...3600)
         pollInterval = (reader.string(Self.pollInterval) ?? "").isEmpty ? nil : try reader.seconds(Self.pollInterval, in: 0.01...60)
         rescueInterval = try reader.seconds(Self.rescueInterval, in: 0.1...3600)
+        shutdownGrace = try reader.seconds(Self.shutdownGrace, in: 0...3600)
         retryBase = .milliseconds(try reader.int(Self.retryBase, in: 1...600_000))
     }
 }

@@ -48,6 +48,10 @@ public final class DeliveryHub: Sendable {
         continuation?.finish()
     }
 
+    func signal(_ signal: DeliverySignal, job: UUID, id: UInt64) {
+        state.withLock { $0.jobs[job]?.listeners[id] }?.yield(signal)
+    }
+
     /// Called by the spool watcher.
     public func spoolChanged(_ change: SpoolChange) {
         switch change {
@@ -103,6 +107,11 @@ public final class DeliverySubscription: Sendable {
         self.job = job
         self.id = id
         self.signals = signals
+    }
+
+    /// Tells this connection to end now (graceful shutdown).
+    func drain() {
+        hub.signal(.draining, job: job, id: id)
     }
 
     deinit { hub.unsubscribe(job: job, id: id) }

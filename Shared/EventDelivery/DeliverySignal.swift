@@ -8,4 +8,6 @@ public enum DeliverySignal: Sendable {
     case tick
     /// The store says the job ended while its spool stayed silent: end the stream from the store.
     case stored(Job)
+    /// The process is shutting down: end the stream so the browser reconnects to another replica.
+    case draining
 }

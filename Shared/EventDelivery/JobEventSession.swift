@@ -2,6 +2,7 @@ import Foundation
 import Jobs
 import NIOCore
 import SSE
+import ServiceLifecycle
 import Spool
 
 /// One connection's event stream: replay from the spool past `Last-Event-ID`, then the tail as
@@ -27,7 +28,6 @@ public struct JobEventSession: Sendable {
     /// cancelled (the client went away).
     public func run(write: (ByteBuffer) async throws -> Void) async throws {
         let configuration = source.configuration
-        var offset = offset
         var lastSentId = lastEventId
         var output = ByteBuffer()
         output.writeString("retry: \(configuration.retryMilliseconds)\n\n")
@@ -45,6 +45,20 @@ public struct JobEventSession: Sendable {
         }
         try await write(output)
 
+        // On SIGTERM the stream ends at once: the browser reconnects with Last-Event-ID, through the
+        // proxy, to a replica that stays, and misses nothing.
+        try await withGracefulShutdownHandler {
+            try await tail(from: offset, lastSentId: lastSentId, write: write)
+        } onGracefulShutdown: { [subscription] in
+            subscription.drain()
+        }
+    }
+
+    /// Waits for the job's events after the replay and writes them, until the stream ends.
+    private func tail(from offset: Int, lastSentId: Int, write: (ByteBuffer) async throws -> Void) async throws {
+        let configuration = source.configuration
+        var offset = offset
+        var lastSentId = lastSentId
         let clock = ContinuousClock()
         let deadline = clock.now + configuration.timeout
         var lastWrite = clock.now
@@ -58,6 +72,10 @@ public struct JobEventSession: Sendable {
             case .tick:
                 ticks += 1
                 readSpool = ticks % max(configuration.backstopTicks, 1) == 0
+            case .draining:
+                // A short retry: the replacement connection should come quickly.
+                buffer.writeString("retry: 250\n\n")
+                return try await write(buffer)
             case .stored(let job):
                 // The store saw the end; the spool may have it too by now, so prefer its exact frames.
                 if try readNew(from: &offset, into: &buffer, after: &lastSentId) {

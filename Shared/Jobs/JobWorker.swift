@@ -14,6 +14,8 @@ public struct JobWorker: Service {
         public var pollInterval: Duration = .seconds(1)
         /// How often expired leases are returned to the queue.
         public var rescueInterval: Duration = .seconds(5)
+        /// On graceful shutdown, how long running jobs may go on before they are released to the queue.
+        public var shutdownGrace: Duration = .seconds(20)
         public var retry: RetryPolicy = .init()
 
         public init() {}
@@ -108,6 +110,9 @@ public struct JobWorker: Service {
             group.addTask {
                 await self.keepLeaseAlive(jobId: job.id, leaseToken: leaseToken, logger: logger) ? nil : .failure(.leaseLost)
             }
+            group.addTask {
+                await self.graceAfterShutdown() ? .failure(.released) : nil
+            }
             let first = await group.next() ?? nil
             group.cancelAll()
             return first ?? .failure(.leaseLost)
@@ -118,6 +123,9 @@ public struct JobWorker: Service {
             logger.info("job completed")
         case .failure(let failure) where failure == .leaseLost:
             logger.warning("lease lost; another worker owns the job now")
+        case .failure(let failure) where failure == .released:
+            logger.notice("shutting down: job released to the queue")
+            _ = try? await store.requeue(jobId: job.id, leaseToken: leaseToken, after: .zero, reason: failure.message)
         case .failure(let failure) where failure.isTransient && job.attempts < job.maxAttempts:
             let delay = configuration.retry.delay(afterAttempt: job.attempts)
             logger.warning("transient failure, retrying", metadata: ["code": "\(failure.code)", "delay": "\(delay)"])
@@ -130,6 +138,29 @@ public struct JobWorker: Service {
         case .failure(let failure):
             logger.warning("job failed", metadata: ["code": "\(failure.code)", "error": "\(failure.message)"])
             await handler.finishFailed(job, failure: failure)
+        }
+    }
+
+    /// Returns `true` once graceful shutdown began and the grace period passed; `false` when
+    /// cancelled first (the job ended).
+    private func graceAfterShutdown() async -> Bool {
+        let (shutdown, continuation) = AsyncStream<Void>.makeStream()
+        let began = await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                for await _ in shutdown { return true }
+                return false
+            } onGracefulShutdown: {
+                continuation.yield()
+            }
+        } onCancel: {
+            continuation.finish()
+        }
+        guard began, !Task.isCancelled else { return false }
+        do {
+            try await Task.sleep(for: configuration.shutdownGrace)
+            return true
+        } catch {
+            return false
         }
     }
 
