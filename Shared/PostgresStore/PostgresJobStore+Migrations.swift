@@ -104,7 +104,7 @@ extension PostgresJobStore {
     /// Applies the migrations not applied yet. Safe when several processes start at once:
     /// they take turns under a session advisory lock, and each applies only what is missing.
     public func migrate() async throws {
-        try await translatingErrors {
+        try await PostgresOperation.run(deadline: nil) {
             try await client.withConnection { connection in
                 try await connection.query("SELECT pg_advisory_lock(\(Self.migrationLockKey))", logger: logger)
                 do {

@@ -262,18 +262,9 @@ public struct PostgresJobStore: JobStore {
         )
     }
 
-    /// Runs a store operation, turning connection failures into ``JobStoreError/unavailable(_:)``.
-    func translatingErrors<T>(_ operation: () async throws -> T) async throws -> T {
-        do {
-            return try await operation()
-        } catch let error as PSQLError {
-            switch error.code {
-            case .server:
-                throw error
-            default:
-                throw JobStoreError.unavailable("Postgres is unreachable (\(error.code))")
-            }
-        }
+    /// Runs a store operation within the deadline, turning connection failures into ``JobStoreError/unavailable(_:)``.
+    func translatingErrors<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await PostgresOperation.run(operation)
     }
 }
 

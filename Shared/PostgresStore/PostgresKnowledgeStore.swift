@@ -18,6 +18,10 @@ public struct PostgresKnowledgeStore: KnowledgeStore {
         let reference = reference.trimmingCharacters(in: .whitespaces)
         guard !reference.isEmpty else { return nil }
         let asUUID = UUID(uuidString: reference)
+        return try await PostgresOperation.run { try await resolve(reference, asUUID: asUUID) }
+    }
+
+    private func resolve(_ reference: String, asUUID: UUID?) async throws -> Course? {
         let rows = try await client.query(
             """
             SELECT c.id, c.slug, c.title FROM courses c
@@ -108,6 +112,10 @@ public struct PostgresKnowledgeStore: KnowledgeStore {
         let words = question.lowercased().split { !$0.isLetter && !$0.isNumber }.map(String.init).filter { $0.count > 1 && $0 != "or" }
         guard !words.isEmpty else { return [] }
         let query = words.joined(separator: " or ")
+        return try await PostgresOperation.run { try await search(query: query, scope: scope, limit: limit) }
+    }
+
+    private func search(query: String, scope: KnowledgeScope, limit: Int) async throws -> [RetrievedChunk] {
         let rows = try await client.query(
             """
             SELECT c.id, c.lesson_id, l.title, c.heading, c.body, ts_rank_cd(c.search, q, 1)::float8 AS rank

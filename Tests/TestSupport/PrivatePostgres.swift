@@ -7,6 +7,7 @@ import Foundation
 /// must stay up for the other tests). Uses the binaries `scripts/with-postgres.sh` found.
 public final class PrivatePostgres: Sendable {
     public let port: Int
+    let folder: String
     let dataDirectory: String
     let binaries: String
 
@@ -18,7 +19,7 @@ public final class PrivatePostgres: Sendable {
         }
         self.binaries = binaries
         self.port = freePort()
-        let folder = NSTemporaryDirectory() + "tutorline-private-pg-\(UUID().uuidString.prefix(8))"
+        folder = NSTemporaryDirectory() + "tutorline-private-pg-\(UUID().uuidString.prefix(8))"
         dataDirectory = folder + "/data"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o777])
         try run("initdb", ["-D", dataDirectory, "-U", "tutorline", "-A", "trust", "--no-sync", "-E", "UTF8"])
@@ -27,8 +28,8 @@ public final class PrivatePostgres: Sendable {
 
     public func start() throws {
         try run("pg_ctl", [
-            "-D", dataDirectory, "-l", dataDirectory + "/../server.log", "-w", "-t", "60", "start",
-            "-o", "-p \(port) -k \(dataDirectory)/.. -c listen_addresses=127.0.0.1 -c fsync=off",
+            "-D", dataDirectory, "-l", folder + "/server.log", "-w", "-t", "60", "start",
+            "-o", "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c fsync=off",
         ])
     }
 
@@ -45,9 +46,25 @@ public final class PrivatePostgres: Sendable {
         let asRoot = getuid() == 0
         let command = asRoot ? "/usr/sbin/runuser" : "\(binaries)/\(tool)"
         let args = asRoot ? ["-u", "postgres", "--", "\(binaries)/\(tool)"] + arguments : arguments
-        let result = try runToCompletion(command, arguments: args, environment: [:])
-        guard result.status == 0 else {
-            throw ServiceProcess.StartFailure(description: "\(tool) failed: \(result.output)")
+        // posix_spawn and waitpid, output to a file: the server pg_ctl starts would hold a pipe open,
+        // and Foundation's Process does not reliably reap runuser here.
+        let log = folder + "/\(tool).log"
+        var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv = ([command] + args).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, command, &actions, nil, argv, environ)
+        guard spawned == 0 else { throw ServiceProcess.StartFailure(description: "cannot start \(tool): \(spawned)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        // WIFEXITED and WEXITSTATUS, spelled out (the C macros are not imported).
+        guard status & 0x7f == 0, (status >> 8) & 0xff == 0 else {
+            throw ServiceProcess.StartFailure(description: "\(tool) failed: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
         }
     }
 }
