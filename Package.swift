@@ -58,9 +58,17 @@ let package = Package(
             path: "Shared/UserAuth"
         ),
         .target(
+            name: "FileEvents",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/FileEvents"
+        ),
+        .target(
             name: "Spool",
             dependencies: [
-                "SSE",
+                "SSE", "FileEvents",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -129,7 +137,7 @@ let package = Package(
             name: "ServiceSupport",
             dependencies: [
                 "Jobs", "Knowledge",
-                "PostgresStore", "SQLiteStore",
+                "PostgresStore", "SQLiteStore", "FileEvents",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),

@@ -24,7 +24,7 @@ enum StreamApplication {
             throw SettingsError(StreamSettings.spoolDir.name, "cannot create \(settings.spoolDir): \(error.localizedDescription)")
         }
         let hub = DeliveryHub()
-        let watcher = SpoolWatcher(spool: spool, logger: logger) { change in hub.spoolChanged(change) }
+        let watcher = spool.watcher(logger: logger) { change in hub.spoolChanged(change) }
         var clockConfiguration = DeliveryClock.Configuration()
         clockConfiguration.silence = settings.silence
         let clock = DeliveryClock(hub: hub, store: connection.store, configuration: clockConfiguration, logger: logger)

@@ -1,3 +1,5 @@
+import FileEvents
+import Foundation
 import Jobs
 import Knowledge
 import Logging
@@ -48,8 +50,17 @@ public struct StoreConnection: Sendable {
                 knowledge: SQLiteKnowledgeStore(database: database),
                 services: [],
                 migrate: { try await database.migrate() },
-                makeJobListener: { _ in nil },
-                pollInterval: .milliseconds(50)
+                makeJobListener: { doorbell in
+                    // SQLite has no NOTIFY; a commit writes the database's WAL file, so a write to it
+                    // may mean a new job. The worker's own writes ring too; a claim attempt starts
+                    // with a cheap read, so that costs little.
+                    let file = URL(fileURLWithPath: path)
+                    let wal = file.lastPathComponent + "-wal"
+                    return DirectoryWatcher(directory: file.deletingLastPathComponent().path, logger: logger) { change in
+                        if change == .file(wal) || change == .unknown { doorbell.ring() }
+                    }
+                },
+                pollInterval: .milliseconds(250)
             )
         }
     }

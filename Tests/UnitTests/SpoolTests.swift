@@ -69,7 +69,7 @@ import Testing
     @Test func theWatcherReportsAppendsThroughInotify() async throws {
         let job = UUID()
         let (changes, continuation) = AsyncStream<SpoolChange>.makeStream()
-        let watcher = SpoolWatcher(spool: spool, logger: Logger(label: "test")) { continuation.yield($0) }
+        let watcher = spool.watcher(logger: Logger(label: "test")) { continuation.yield($0) }
         let task = Task { try await watcher.run() }
         defer { task.cancel() }
         // inotify_add_watch happens as run() starts; write until the watcher has seen our file.
