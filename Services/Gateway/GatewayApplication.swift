@@ -35,7 +35,8 @@ enum GatewayApplication {
             users: users,
             rateLimiter: RateLimiter(limit: settings.anonRateLimit),
             streamPublicURL: settings.streamPublicURL,
-            maxAttempts: settings.maxAttempts
+            maxAttempts: settings.maxAttempts,
+            trustForwardedFor: settings.trustForwardedFor
         ).register(on: router)
         DemoRoutes(users: users, mintsDemoTokens: settings.common.database.isEmbedded).register(on: router)
 

@@ -15,6 +15,7 @@ struct QueryRoutes: Sendable {
     let rateLimiter: RateLimiter
     let streamPublicURL: String
     let maxAttempts: Int
+    let trustForwardedFor: Bool
 
     func register(on router: Router<TutorlineRequestContext>) {
         router.post("/assistant/query") { request, context in
@@ -22,7 +23,7 @@ struct QueryRoutes: Sendable {
             return try await accept(request, context: context, kind: .tutor, userId: user.sub.value)
         }
         router.post("/api/landing-assistant/query") { request, context in
-            if let retryAfter = rateLimiter.admit(context.clientAddress) {
+            if let retryAfter = rateLimiter.admit(clientAddress(request, context: context)) {
                 throw APIError(.tooManyRequests, code: "rate_limited", message: "Too many questions; try again in a moment.", retryAfter: retryAfter)
             }
             return try await accept(request, context: context, kind: .landing, userId: "anonymous")
@@ -101,6 +102,14 @@ struct QueryRoutes: Sendable {
         }
         guard let job = try await store.job(id: id), job.kind == kind else { throw APIError.jobNotFound }
         return job
+    }
+
+    /// The client's address: the one the trusted proxy appended last to X-Forwarded-For, or the peer's.
+    func clientAddress(_ request: Request, context: TutorlineRequestContext) -> String {
+        guard trustForwardedFor, let forwarded = request.headers[.xForwardedFor],
+            let last = forwarded.split(separator: ",").last?.trimmingCharacters(in: .whitespaces), !last.isEmpty
+        else { return context.clientAddress }
+        return last
     }
 
     static func idempotencyKey(_ request: Request) throws -> String? {

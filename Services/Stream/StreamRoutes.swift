@@ -30,6 +30,7 @@ struct StreamRoutes: Sendable {
         case .ended:
             return Response(status: .noContent, headers: [.cacheControl: "no-cache"])
         case .stream(let session):
+            context.logger.info("stream opened", metadata: ["job": "\(job)", "assistant": "\(kind.rawValue)", "lastEventId": "\(lastEventId ?? 0)"])
             let headers: HTTPFields = [
                 .contentType: "text/event-stream",
                 .cacheControl: "no-cache",

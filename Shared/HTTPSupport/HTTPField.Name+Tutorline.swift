@@ -5,6 +5,8 @@ extension HTTPField.Name {
     public static let lastEventID = literal("Last-Event-ID")
     /// `Idempotency-Key`, which makes a retried POST return the same job.
     public static let idempotencyKey = literal("Idempotency-Key")
+    /// `X-Forwarded-For`, where a proxy appends the client's address.
+    public static let xForwardedFor = literal("X-Forwarded-For")
     /// `X-Accel-Buffering: no` keeps proxies such as nginx from buffering an event stream.
     public static let xAccelBuffering = literal("X-Accel-Buffering")
 

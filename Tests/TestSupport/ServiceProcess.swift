@@ -24,14 +24,14 @@ public final class ServiceProcess: Sendable {
         return root.appendingPathComponent(".build/debug").path
     }
 
-    /// Starts `executable` and waits until its `/healthz` answers.
+    /// Starts `executable` (one of ours by name, or any by absolute path) and waits until its `/healthz` answers.
     public init(_ executable: String, arguments: [String] = [], environment: [String: String], port: Int, logDirectory: String) async throws {
         self.name = executable
         self.port = port
         self.logPath = "\(logDirectory)/\(executable)-\(port).log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "\(Self.binaryDirectory)/\(executable)")
+        process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "\(Self.binaryDirectory)/\(executable)")
         process.arguments = arguments
         var env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOST": "127.0.0.1", "PORT": String(port)]
         env.merge(environment) { _, new in new }

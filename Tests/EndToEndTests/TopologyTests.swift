@@ -1,0 +1,89 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import SSE
+import TestSupport
+import Testing
+
+/// The compose topology without a container engine: the executables as processes, two stream
+/// replicas and two workers behind Debian's nginx with the proxy configuration compose uses
+/// (deploy/nginx/tutorline.conf), one origin.
+@Suite(.serialized)
+struct TopologyTests {
+    static var nginx: String { ProcessInfo.processInfo.environment["NGINX"] ?? "/usr/sbin/nginx" }
+    static var repository: URL { URL(fileURLWithPath: TestSystem.contentDirectory).deletingLastPathComponent() }
+
+    @Test func composeFileIsValid() throws {
+        let result = try runToCompletion("/usr/bin/python3", arguments: [Self.repository.appendingPathComponent("scripts/check-compose.py").path], environment: [:])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("0 problem(s)"))
+    }
+
+    @Test func replicasBehindNginxShareTheLoadAndHandOverStreams() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.nginx), "no nginx at \(Self.nginx): apt-get install -y nginx")
+        try await withTestSystem(llm: LLMStandIn(chunkDelay: .milliseconds(50))) { system in
+            let secondStream = try await ServiceProcess("tutorline-stream", environment: system.environment, port: freePort(), logDirectory: system.workDir)
+            let secondWorker = try await ServiceProcess("tutorline-worker", environment: system.environment, port: freePort(), logDirectory: system.workDir)
+            defer {
+                secondStream.signal(SIGKILL)
+                secondWorker.signal(SIGKILL)
+            }
+            let proxyPort = freePort()
+            let prefix = system.workDir + "/nginx"
+            try FileManager.default.createDirectory(atPath: prefix + "/logs", withIntermediateDirectories: true)
+            let configuration = """
+                \(getuid() == 0 ? "user root;" : "")
+                worker_processes 1;
+                daemon off;
+                error_log \(prefix)/logs/error.log;
+                pid \(prefix)/nginx.pid;
+                events { worker_connections 1024; }
+                http {
+                    access_log \(prefix)/logs/access.log;
+                    client_body_temp_path \(prefix)/body;
+                    proxy_temp_path \(prefix)/proxy;
+                    fastcgi_temp_path \(prefix)/fastcgi;
+                    uwsgi_temp_path \(prefix)/uwsgi;
+                    scgi_temp_path \(prefix)/scgi;
+                    upstream tutorline_gateway { server 127.0.0.1:\(system.gateway.port); }
+                    upstream tutorline_stream { server 127.0.0.1:\(system.stream.port); server 127.0.0.1:\(secondStream.port); }
+                    server {
+                        listen 127.0.0.1:\(proxyPort);
+                        include \(Self.repository.appendingPathComponent("deploy/nginx/tutorline.conf").path);
+                    }
+                }
+                """
+            try configuration.write(toFile: prefix + "/nginx.conf", atomically: true, encoding: .utf8)
+            let proxy = try await ServiceProcess(Self.nginx, arguments: ["-p", prefix, "-c", prefix + "/nginx.conf"], environment: [:], port: proxyPort, logDirectory: system.workDir)
+            defer { proxy.signal(SIGKILL) }
+            let origin = "http://127.0.0.1:\(proxyPort)"
+
+            // Browsers on one origin: POST to the gateway and stream through the same proxy.
+            var streams: [(question: String, url: String)] = []
+            for index in 0..<8 {
+                let question = "Through the proxy \(index)"
+                let accepted = try await TestHTTP.postJSON("\(origin)/api/landing-assistant/query", ["question": question])
+                #expect(accepted.status == 202, "\(accepted.body)")
+                streams.append((question, origin + (try #require(try accepted.json()["streamUrl"] as? String))))
+            }
+            // Everyone reads a little, then one replica is stopped; everyone resumes through the proxy.
+            var before: [ReceivedStream] = []
+            for stream in streams {
+                before.append(try await readEventStream(stream.url) { events in events.contains { $0.event == "delta" } })
+            }
+            #expect(system.stream.log.contains("stream opened") && secondStream.log.contains("stream opened"), "both replicas served streams")
+            secondStream.signal(SIGTERM)
+            #expect(await secondStream.waitForExit(timeout: .seconds(10)) == 0)
+            for (index, stream) in streams.enumerated() {
+                let lastId = try #require(before[index].events.last { $0.id != nil }?.id)
+                let rest = try await readEventStream(stream.url, headers: [("Last-Event-ID", lastId)])
+                let answer = try #require(rest.data(of: "completed")?["answer"] as? String, "\(rest.status) \(rest.raw)")
+                #expect(answer == LLMStandIn.answer(to: stream.question))
+                #expect(ReceivedStream.deltaText(before[index].events + rest.events) == answer)
+            }
+            // Both workers took jobs.
+            #expect(system.worker.log.contains("job claimed") && secondWorker.log.contains("job claimed"))
+        }
+    }
+}
