@@ -35,6 +35,7 @@ let package = Package(
             name: "Jobs",
             dependencies: [
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Shared/Jobs"
@@ -84,6 +85,7 @@ let package = Package(
             name: "EventDelivery",
             dependencies: [
                 "Jobs", "Spool", "SSE",
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -110,6 +112,7 @@ let package = Package(
             name: "LLM",
             dependencies: [
                 "SSE",
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -155,6 +158,7 @@ let package = Package(
             dependencies: [
                 "Jobs", "Knowledge", "PostgresStore", "StreamTokens", "UserAuth", "HTTPSupport", "ServiceSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Services/Gateway"

@@ -43,7 +43,7 @@ enum GatewayApplication {
         var app = Application(
             router: router,
             configuration: .init(address: .hostname(settings.common.host, port: settings.common.port), serverName: "tutorline-gateway"),
-            services: connection.services,
+            services: connection.services + [QueueMetricsReporter(store: connection.store, logger: logger)],
             logger: logger
         )
         app.beforeServerStarts {

@@ -3,6 +3,7 @@ import HTTPSupport
 import Hummingbird
 import Jobs
 import Knowledge
+import Metrics
 import StreamTokens
 import UserAuth
 
@@ -92,6 +93,7 @@ struct QueryRoutes: Sendable {
             streamUrl: "\(streamPublicURL)\(kind.routePrefix)/stream/\(job.id.uuidString.lowercased())?token=\(token)",
             pollUrl: "\(kind.routePrefix)/job/\(job.id.uuidString.lowercased())"
         )
+        if outcome.created { Counter(label: "tutorline_jobs_accepted_total", dimensions: [("assistant", kind.rawValue)]).increment() }
         context.logger.info("job accepted", metadata: ["job": "\(job.id)", "assistant": "\(kind.rawValue)", "created": "\(outcome.created)"])
         return try Self.json(body, status: .accepted)
     }

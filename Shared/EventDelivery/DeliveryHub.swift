@@ -1,5 +1,6 @@
 import Foundation
 import Jobs
+import Metrics
 import Spool
 import Synchronization
 
@@ -33,6 +34,7 @@ public final class DeliveryHub: Sendable {
             state.nextListener &+= 1
             state.connections += 1
             state.jobs[job, default: Entry(lastActivity: .now)].listeners[state.nextListener] = continuation
+            Gauge(label: "tutorline_sse_connections").record(state.connections)
             return state.nextListener
         }
         return DeliverySubscription(hub: self, job: job, id: id, signals: stream)
@@ -42,6 +44,7 @@ public final class DeliveryHub: Sendable {
         let continuation = state.withLock { state -> AsyncStream<DeliverySignal>.Continuation? in
             guard let removed = state.jobs[job]?.listeners.removeValue(forKey: id) else { return nil }
             state.connections -= 1
+            Gauge(label: "tutorline_sse_connections").record(state.connections)
             if state.jobs[job]?.listeners.isEmpty == true { state.jobs[job] = nil }
             return removed
         }

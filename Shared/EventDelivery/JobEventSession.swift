@@ -1,5 +1,6 @@
 import Foundation
 import Jobs
+import Metrics
 import NIOCore
 import SSE
 import ServiceLifecycle
@@ -112,12 +113,15 @@ public struct JobEventSession: Sendable {
         return Self.append(frames, to: &buffer, after: &lastSentId)
     }
 
+    static let delivered = Counter(label: "tutorline_sse_events_delivered_total")
+
     /// Appends the frames newer than `lastSentId`; returns whether a terminal frame was among them.
     static func append(_ frames: [SpoolFrame], to buffer: inout ByteBuffer, after lastSentId: inout Int) -> Bool {
         for frame in frames {
             let id = frame.id ?? 0
             guard id > lastSentId else { continue }
             buffer.writeBytes(frame.bytes)
+            delivered.increment()
             lastSentId = id
             if frame.isTerminal { return true }
         }

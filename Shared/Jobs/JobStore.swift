@@ -37,6 +37,9 @@ public protocol JobStore: Sendable {
     /// The last `limit` messages of a conversation, oldest first.
     func history(sessionId: UUID, limit: Int) async throws -> [ChatTurn]
 
+    /// Counts by status and the age of the oldest runnable queued job, for metrics.
+    func queueStatistics() async throws -> QueueStatistics
+
     /// Whether the store answers at all (readiness).
     func ping() async throws
 }

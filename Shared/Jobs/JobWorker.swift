@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import ServiceLifecycle
 
 /// Claims jobs and runs them through a ``JobHandler``: bounded concurrency, leases kept alive
@@ -97,6 +98,11 @@ public struct JobWorker: Service {
         let logger = jobLogger
         logger.info("job claimed", metadata: ["attempt": "\(job.attempts)"])
         guard let leaseToken = job.leaseToken else { return }
+        if job.attempts == 1 {
+            Timer(label: "tutorline_job_queue_wait_seconds").record(duration: .milliseconds(Int64(Date().timeIntervalSince(job.createdAt) * 1000)))
+        }
+        let started = ContinuousClock.now
+        defer { Timer(label: "tutorline_job_attempt_seconds").record(duration: ContinuousClock.now - started) }
 
         let outcome: Result<Void, JobFailure> = await withTaskGroup(of: Result<Void, JobFailure>?.self) { group in
             group.addTask {
@@ -118,15 +124,22 @@ public struct JobWorker: Service {
             return first ?? .failure(.leaseLost)
         }
 
+        func count(_ outcome: String) {
+            Counter(label: "tutorline_job_attempts_total", dimensions: [("outcome", outcome)]).increment()
+        }
         switch outcome {
         case .success:
+            count("completed")
             logger.info("job completed")
         case .failure(let failure) where failure == .leaseLost:
+            count("lease_lost")
             logger.warning("lease lost; another worker owns the job now")
         case .failure(let failure) where failure == .released:
+            count("released")
             logger.notice("shutting down: job released to the queue")
             _ = try? await store.requeue(jobId: job.id, leaseToken: leaseToken, after: .zero, reason: failure.message)
         case .failure(let failure) where failure.isTransient && job.attempts < job.maxAttempts:
+            count("retried")
             let delay = configuration.retry.delay(afterAttempt: job.attempts)
             logger.warning("transient failure, retrying", metadata: ["code": "\(failure.code)", "delay": "\(delay)"])
             do {
@@ -136,6 +149,7 @@ public struct JobWorker: Service {
                 logger.error("requeue failed", metadata: ["error": "\(error)"])
             }
         case .failure(let failure):
+            count("failed")
             logger.warning("job failed", metadata: ["code": "\(failure.code)", "error": "\(failure.message)"])
             await handler.finishFailed(job, failure: failure)
         }

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import Metrics
 import NIOCore
 import NIOHTTP1
 import SSE
@@ -66,6 +67,17 @@ public struct ChatCompletionClient: Sendable {
         }
 
         let prepared = request
+        let started = ContinuousClock.now
+        do {
+            defer { Timer(label: "tutorline_llm_request_seconds").record(duration: ContinuousClock.now - started) }
+            try await completeMeasured(prepared, onDelta: onDelta)
+        } catch {
+            Counter(label: "tutorline_llm_errors_total", dimensions: [("code", error.code.rawValue)]).increment()
+            throw error
+        }
+    }
+
+    private func completeMeasured(_ prepared: HTTPClientRequest, onDelta: @escaping @Sendable (String) async throws -> Void) async throws(LLMError) {
         do {
             try await withIdleWatchdog { touch in
                 let response = try await http.execute(prepared, timeout: .nanoseconds(Int64(configuration.requestTimeout.nanoseconds)), logger: logger)

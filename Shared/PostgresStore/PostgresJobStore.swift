@@ -214,6 +214,26 @@ public struct PostgresJobStore: JobStore {
         }
     }
 
+    public func queueStatistics() async throws -> QueueStatistics {
+        try await translatingErrors {
+            var counts: [JobStatus: Int] = [:]
+            let rows = try await client.query("SELECT status, count(*)::int8 FROM jobs GROUP BY status", logger: logger)
+            for try await (status, count) in rows.decode((String, Int).self) {
+                if let status = JobStatus(rawValue: status) { counts[status] = count }
+            }
+            var age: Duration?
+            let oldest = try await client.query(
+                """
+                SELECT (extract(epoch FROM now() - min(created_at)) * 1000)::int8 FROM jobs
+                WHERE status = 'QUEUED' AND run_after <= now()
+                """,
+                logger: logger
+            )
+            for try await milliseconds in oldest.decode(Int?.self) { age = milliseconds.map { .milliseconds($0) } }
+            return QueueStatistics(counts: counts, oldestQueuedAge: age)
+        }
+    }
+
     public func ping() async throws {
         try await translatingErrors {
             _ = try await client.query("SELECT 1", logger: logger)

@@ -192,6 +192,18 @@ public struct SQLiteJobStore: JobStore {
         }
     }
 
+    public func queueStatistics() async throws -> QueueStatistics {
+        let now = Date().epochMilliseconds
+        return try await database.read { db in
+            var counts: [JobStatus: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM jobs GROUP BY status") {
+                if let status = JobStatus(rawValue: row["status"]) { counts[status] = row["n"] }
+            }
+            let oldest = try Int64.fetchOne(db, sql: "SELECT min(created_at) FROM jobs WHERE status = 'QUEUED' AND run_after <= ?", arguments: [now])
+            return QueueStatistics(counts: counts, oldestQueuedAge: oldest.map { .milliseconds(now - $0) })
+        }
+    }
+
     public func ping() async throws {
         _ = try await database.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }

@@ -111,6 +111,20 @@ struct GatewayErrorTests {
 
     @Test func operationalEndpointsAnswer() async throws {
         try await withTestSystem { system in
+            let (_, url) = try await StreamTests.ask(system, "Count me in the metrics")
+            _ = try await readEventStream(url)
+            try await Task.sleep(for: .milliseconds(1200))  // the queue gauges' first report follows the migration
+            let expected = [
+                system.gatewayURL: ["tutorline_jobs_accepted_total", "tutorline_jobs{status=\"QUEUED\"}", "tutorline_queue_oldest_age_seconds"],
+                "http://127.0.0.1:\(system.worker.port)": [
+                    "tutorline_job_attempts_total{outcome=\"completed\"} 1", "tutorline_llm_request_seconds", "tutorline_job_queue_wait_seconds",
+                ],
+                system.streamURL: ["tutorline_sse_connections", "tutorline_sse_events_delivered_total"],
+            ]
+            for (base, names) in expected {
+                let metrics = try await TestHTTP.get("\(base)/metrics").body
+                for name in names { #expect(metrics.contains(name), "\(base): \(name)\n\(metrics.prefix(2000))") }
+            }
             for base in [system.gatewayURL, system.streamURL, "http://127.0.0.1:\(system.worker.port)"] {
                 for path in ["/healthz", "/readyz", "/metrics"] {
                     let response = try await TestHTTP.get(base + path)

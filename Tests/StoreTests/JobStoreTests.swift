@@ -138,6 +138,18 @@ import Testing
         }
     }
 
+    @Test(arguments: kinds) func queueStatisticsCountByStatus(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            #expect(try await store.queueStatistics() == QueueStatistics(counts: [:], oldestQueuedAge: nil))
+            for index in 0..<3 { _ = try await store.enqueue(Self.newJob("q\(index)")) }
+            _ = try await store.claim(lease: .seconds(30))
+            try await Task.sleep(for: .milliseconds(50))
+            let statistics = try await store.queueStatistics()
+            #expect(statistics.counts == [.queued: 2, .processing: 1])
+            #expect((statistics.oldestQueuedAge ?? .zero) >= .milliseconds(40))
+        }
+    }
+
     @Test(arguments: kinds) func storesManyJobsConcurrently(kind: StoreKind) async throws {
         try await kind.withStore { store in
             let ids = try await withThrowingTaskGroup(of: UUID.self) { group in
