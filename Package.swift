@@ -187,8 +187,11 @@ let package = Package(
         .executableTarget(
             name: "Bench",
             dependencies: [
-                "TestSupport", "SSE",
+                "TestSupport", "SSE", "Spool", "StreamTokens",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Benchmarks/Bench"
         ),

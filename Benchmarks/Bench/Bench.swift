@@ -15,7 +15,7 @@ struct Bench: AsyncParsableCommand {
             figures), an LLM stand-in, and a store: Postgres needs TEST_DATABASE_URL (scripts/with-postgres.sh \
             starts one), SQLite needs nothing.
             """,
-        subcommands: [Latency.self],
+        subcommands: [Latency.self, Fanout.self],
         defaultSubcommand: Latency.self
     )
 }

@@ -1,0 +1,184 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import SSE
+import Spool
+import StreamTokens
+import Synchronization
+import TestSupport
+
+/// N SSE connections on one stream process, each waiting on its own job; then every job gets an
+/// event and ends. Measures the stream process's memory per idle connection and the delivery
+/// latency from the append (this process plays the worker) to the client's receipt.
+struct Fanout: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "N waiting SSE connections: memory per connection, append → receipt latency.")
+
+    @Option(help: "How many connections (and jobs).") var connections = 1000
+    @Option(help: "How many connection attempts in flight at once.") var concurrency = 200
+
+    func run() async throws {
+        var limit = rlimit()
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        limit.rlim_cur = limit.rlim_max
+        setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+
+        let report = try await withTestSystem(store: .sqlite, environment: ["LOG_LEVEL": "warning", "STREAM_SILENCE_SECONDS": "600", "STREAM_TIMEOUT_SECONDS": "600"]) { system in
+            try await measure(system)
+        }
+        print(report)
+    }
+
+    func measure(_ system: TestSystem) async throws -> String {
+        let spool = Spool(directory: system.spoolDir)
+        let issuer = StreamTokenIssuer(keys: try await StreamTokenKeys(secret: system.streamTokenSecret))
+        var writers: [SpoolWriter] = []
+        var paths: [String] = []
+        for _ in 0..<connections {
+            let job = UUID()
+            let writer = try SpoolWriter(spool: spool, job: job)
+            try writer.append(event: "status", data: #"{"status":"PROCESSING"}"#)
+            writers.append(writer)
+            let token = try await issuer.issue(job: job, audience: "landing", subject: "anonymous")
+            paths.append("/api/landing-assistant/stream/\(job.uuidString.lowercased())?token=\(token)")
+        }
+
+        let streamPid = system.stream.pid
+        let baseline = Self.rss(of: streamPid)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let results = FanoutResults()
+        var channels: [any Channel] = []
+        var index = 0
+        while index < paths.count {
+            let batch = paths[index..<min(index + concurrency, paths.count)]
+            let connected = try await withThrowingTaskGroup(of: (any Channel).self) { tasks in
+                for path in batch {
+                    tasks.addTask { try await Self.connect(group: group, port: system.stream.port, path: path, results: results) }
+                }
+                return try await tasks.reduce(into: [any Channel]()) { $0.append($1) }
+            }
+            channels += connected
+            index += batch.count
+        }
+        // Every connection has its replay (the status event) before memory is read.
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(120)
+        while results.opened < connections, clock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        try await Task.sleep(for: .seconds(2))
+        let idle = Self.rss(of: streamPid)
+
+        // Play the worker: one delta per job, stamped with the append time, then the end.
+        let appendStart = clock.now
+        for writer in writers {
+            try writer.append(event: "delta", data: #"{"text":"\#(DispatchTime.now().uptimeNanoseconds)"}"#)
+        }
+        let appendDuration = clock.now - appendStart
+        while results.latencies.count < connections, clock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        for writer in writers { try writer.append(event: "completed", data: "{}") }
+        while results.completed < connections, clock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        let lost = connections - results.completed
+        for channel in channels { channel.close(promise: nil) }
+        try await group.shutdownGracefully()
+
+        let latencies = results.latencies.sorted()
+        func at(_ q: Double) -> Double { latencies.isEmpty ? .nan : latencies[min(latencies.count - 1, Int((Double(latencies.count) * q).rounded(.up)) - 1)] }
+        let perConnection = Double(idle - baseline) / Double(connections)
+        var lines = [
+            "scenario fanout: \(connections) connections on one stream process, binaries \(ServiceProcess.binaryDirectory)",
+            "| measure | value |",
+            "|---|---|",
+            "| stream RSS before connections | \(baseline / 1024) KiB |",
+            "| stream RSS with all connections idle | \(idle / 1024) KiB |",
+            "| RSS per idle connection | \(String(format: "%.1f", perConnection / 1024)) KiB |",
+            "| appending \(connections) events (one per job) took | \(appendDuration) |",
+            "| append → receipt p50 | \(String(format: "%.2f", at(0.5))) ms |",
+            "| append → receipt p99 | \(String(format: "%.2f", at(0.99))) ms |",
+            "| append → receipt max | \(String(format: "%.2f", latencies.last ?? .nan)) ms |",
+            "| connections that missed their end | \(lost) |",
+        ]
+        let json: [String: Double] = [
+            "connections": Double(connections), "rss_per_connection_kib": perConnection / 1024,
+            "delivery_p50_ms": at(0.5), "delivery_p99_ms": at(0.99), "delivery_max_ms": latencies.last ?? .nan, "lost": Double(lost),
+        ]
+        lines.append("RESULT " + String(decoding: try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]), as: UTF8.self))
+        return lines.joined(separator: "\n")
+    }
+
+    static func connect(group: any EventLoopGroup, port: Int, path: String, results: FanoutResults) async throws -> any Channel {
+        let channel = try await ClientBootstrap(group: group)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try channel.pipeline.syncOperations.addHandler(EventStreamClientHandler(results: results))
+                }
+            }
+            .connect(host: "127.0.0.1", port: port).get()
+        var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path)
+        head.headers.add(name: "Host", value: "127.0.0.1")
+        head.headers.add(name: "Accept", value: "text/event-stream")
+        channel.write(HTTPClientRequestPart.head(head), promise: nil)
+        try await channel.writeAndFlush(HTTPClientRequestPart.end(nil)).get()
+        return channel
+    }
+
+    /// Resident memory of a process, in bytes.
+    static func rss(of pid: Int32) -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+        else { return 0 }
+        return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
+    }
+}
+
+/// What the clients saw, shared across the event loop and the measuring task.
+final class FanoutResults: Sendable {
+    private struct State {
+        var opened = 0
+        var completed = 0
+        var latencies: [Double] = []
+    }
+
+    private let state = Mutex(State())
+    var opened: Int { state.withLock { $0.opened } }
+    var completed: Int { state.withLock { $0.completed } }
+    var latencies: [Double] { state.withLock { $0.latencies } }
+
+    func open() { state.withLock { $0.opened += 1 } }
+    func complete() { state.withLock { $0.completed += 1 } }
+    func latency(_ milliseconds: Double) { state.withLock { $0.latencies.append(milliseconds) } }
+}
+
+/// Parses one connection's event stream and reports to the shared results.
+final class EventStreamClientHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    var parser = EventStreamParser()
+    let results: FanoutResults
+
+    init(results: FanoutResults) {
+        self.results = results
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard case .body(let buffer) = unwrapInboundIn(data) else { return }
+        let now = DispatchTime.now().uptimeNanoseconds
+        for event in parser.feed(buffer.readableBytesView) {
+            switch event.event {
+            case "status":
+                results.open()
+            case "delta":
+                if let start = event.data.split(separator: "\"").dropFirst(3).first.flatMap({ UInt64($0) }) {
+                    results.latency(Double(now - start) / 1e6)
+                }
+            case "completed":
+                results.complete()
+                context.close(promise: nil)
+            default:
+                break
+            }
+        }
+    }
+}
