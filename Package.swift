@@ -140,7 +140,7 @@ let package = Package(
             name: "ServiceSupport",
             dependencies: [
                 "Jobs", "Knowledge",
-                "PostgresStore", "SQLiteStore", "FileEvents",
+                "PostgresStore", "SQLiteStore", "FileEvents", "StreamTokens",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),

@@ -11,12 +11,7 @@ import UserAuth
 enum GatewayApplication {
     static func build(settings: GatewaySettings, metrics: PrometheusCollectorRegistry, logger: Logger) async throws -> some ApplicationProtocol {
         let connection = try StoreConnection.open(settings.common.database, logger: logger)
-        let keys: StreamTokenKeys
-        do {
-            keys = try await StreamTokenKeys(secret: settings.streamTokenSecret, previousSecrets: settings.streamTokenPreviousSecrets)
-        } catch let error as StreamTokenKeys.WeakSecret {
-            throw SettingsError(GatewaySettings.streamTokenSecret.name, error.description)
-        }
+        let keys = try await StreamTokenSettings.keys(reader: settings.reader, database: settings.common.database)
         let users = try await UserTokenVerifier(hmacSecret: settings.authJWTSecret, jwks: settings.authJWKS)
 
         let router = Router(context: TutorlineRequestContext.self)

@@ -3,12 +3,8 @@ import ServiceSupport
 
 /// Everything the gateway reads from its environment.
 struct GatewaySettings: Sendable {
-    static let streamTokenSecret = Setting(
-        "STREAM_TOKEN_SECRET", default: nil, "HMAC key of stream tokens, at least 32 bytes (required with Postgres; generated into the SQLite file's folder otherwise)", secret: true
-    )
-    static let streamTokenPreviousSecrets = Setting(
-        "STREAM_TOKEN_PREVIOUS_SECRETS", default: "", "comma-separated earlier keys that still verify during rotation", secret: true
-    )
+    static let streamTokenSecret = StreamTokenSettings.secret
+    static let streamTokenPreviousSecrets = StreamTokenSettings.previousSecrets
     static let streamTokenTTL = Setting("STREAM_TOKEN_TTL_SECONDS", default: "900", "lifetime of a stream token")
     static let streamPublicURL = Setting(
         "STREAM_PUBLIC_URL", default: nil, "base URL put in front of streamUrl; empty: same origin (embedded default: \(EmbeddedDefaults.streamPublicURL))"
@@ -30,8 +26,7 @@ struct GatewaySettings: Sendable {
     ]
 
     var common: CommonSettings
-    var streamTokenSecret: String
-    var streamTokenPreviousSecrets: [String]
+    var reader: SettingsReader
     var streamTokenTTL: Duration
     var streamPublicURL: String
     var authJWTSecret: String?
@@ -42,9 +37,8 @@ struct GatewaySettings: Sendable {
     var trustForwardedFor: Bool
 
     init(reader: SettingsReader) throws {
+        self.reader = reader
         common = try CommonSettings(reader: reader, defaultPort: 8080)
-        streamTokenSecret = try EmbeddedDefaults.secret(Self.streamTokenSecret, reader: reader, database: common.database)
-        streamTokenPreviousSecrets = reader.list(Self.streamTokenPreviousSecrets)
         streamTokenTTL = try reader.seconds(Self.streamTokenTTL, in: 10...86_400)
         var publicURL = reader.string(Self.streamPublicURL) ?? (common.database.isEmbedded ? EmbeddedDefaults.streamPublicURL : "")
         while publicURL.hasSuffix("/") { publicURL.removeLast() }

@@ -11,12 +11,7 @@ import StreamTokens
 enum StreamApplication {
     static func build(settings: StreamSettings, metrics: PrometheusCollectorRegistry, logger: Logger) async throws -> some ApplicationProtocol {
         let connection = try StoreConnection.open(settings.common.database, maximumConnections: 4, logger: logger)
-        let keys: StreamTokenKeys
-        do {
-            keys = try await StreamTokenKeys(secret: settings.streamTokenSecret, previousSecrets: settings.streamTokenPreviousSecrets)
-        } catch let error as StreamTokenKeys.WeakSecret {
-            throw SettingsError(StreamSettings.streamTokenSecret.name, error.description)
-        }
+        let keys = try await StreamTokenSettings.keys(reader: settings.reader, database: settings.common.database)
         let spool = Spool(directory: settings.spoolDir)
         do {
             try spool.prepare()

@@ -3,12 +3,8 @@ import ServiceSupport
 /// Everything the stream service reads from its environment.
 struct StreamSettings: Sendable {
     static let spoolDir = CommonSettings.spoolDir
-    static let streamTokenSecret = Setting(
-        "STREAM_TOKEN_SECRET", default: nil, "HMAC key of stream tokens, at least 32 bytes (required with Postgres; generated into the SQLite file's folder otherwise)", secret: true
-    )
-    static let streamTokenPreviousSecrets = Setting(
-        "STREAM_TOKEN_PREVIOUS_SECRETS", default: "", "comma-separated earlier keys that still verify during rotation", secret: true
-    )
+    static let streamTokenSecret = StreamTokenSettings.secret
+    static let streamTokenPreviousSecrets = StreamTokenSettings.previousSecrets
     static let corsOrigins = Setting(
         "CORS_ORIGINS", default: nil,
         "comma-separated origins allowed to open streams from a browser (* for any); embedded default: the gateway's own origin"
@@ -26,8 +22,7 @@ struct StreamSettings: Sendable {
 
     var common: CommonSettings
     var spoolDir: String
-    var streamTokenSecret: String
-    var streamTokenPreviousSecrets: [String]
+    var reader: SettingsReader
     var corsOrigins: [String]
     var timeout: Duration
     var heartbeat: Duration
@@ -35,10 +30,9 @@ struct StreamSettings: Sendable {
     var silence: Duration
 
     init(reader: SettingsReader) throws {
+        self.reader = reader
         common = try CommonSettings(reader: reader, defaultPort: 8081)
         spoolDir = try reader.required(Self.spoolDir)
-        streamTokenSecret = try EmbeddedDefaults.secret(Self.streamTokenSecret, reader: reader, database: common.database)
-        streamTokenPreviousSecrets = reader.list(Self.streamTokenPreviousSecrets)
         corsOrigins = reader.string(Self.corsOrigins) == nil && common.database.isEmbedded ? EmbeddedDefaults.gatewayOrigins : reader.list(Self.corsOrigins)
         timeout = try reader.seconds(Self.timeout, in: 1...86_400)
         heartbeat = try reader.seconds(Self.heartbeat, in: 1...3600)

@@ -1,0 +1,43 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Each executable lists its variables under `--help`, and a bad or missing setting stops it at
+/// start with one line naming the variable and a non-zero exit.
+@Suite struct ConfigurationTests {
+    static let postgres = "postgres://tutorline@127.0.0.1:9/none?sslmode=disable"
+
+    @Test(arguments: [
+        ("tutorline-gateway", ["DATABASE_URL": "mysql://nope"], "DATABASE_URL"),
+        ("tutorline-gateway", ["DATABASE_URL": postgres, "AUTH_JWT_SECRET": String(repeating: "a", count: 40)], "STREAM_TOKEN_SECRET"),
+        ("tutorline-gateway", ["DATABASE_URL": postgres, "STREAM_TOKEN_SECRET": String(repeating: "s", count: 40)], "AUTH_JWT_SECRET"),
+        ("tutorline-gateway", ["ANON_RATE_LIMIT": "lots"], "ANON_RATE_LIMIT"),
+        ("tutorline-stream", ["DATABASE_URL": postgres, "STREAM_TOKEN_SECRET": "short"], "STREAM_TOKEN_SECRET"),
+        ("tutorline-stream", ["STREAM_TIMEOUT_SECONDS": "-1"], "STREAM_TIMEOUT_SECONDS"),
+        ("tutorline-worker", ["PORT": "http"], "PORT"),
+        ("tutorline-worker", ["LLM_BASE_URL": "ftp://example"], "LLM_BASE_URL"),
+        ("tutorline-worker", ["LOG_LEVEL": "loud"], "LOG_LEVEL"),
+    ])
+    func aBadSettingStopsTheProcessWithOneLine(executable: String, environment: [String: String], variable: String) throws {
+        let folder = NSTemporaryDirectory() + "tutorline-config-\(UUID().uuidString.prefix(8))"
+        var env = ["DATABASE_URL": "sqlite:\(folder)/db.sqlite", "SPOOL_DIR": "\(folder)/spool", "PORT": "0"]
+        env.merge(environment) { _, new in new }
+        let result = try runToCompletion(executable, arguments: [], environment: env)
+        #expect(result.status != 0)
+        let lines = result.output.split(separator: "\n")
+        #expect(lines.count == 1, "\(result.output)")
+        #expect(result.output.contains(variable), "\(result.output)")
+    }
+
+    @Test(arguments: [
+        ("tutorline-gateway", ["DATABASE_URL", "STREAM_TOKEN_SECRET", "AUTH_JWT_SECRET", "CORS_ORIGINS", "ANON_RATE_LIMIT", "STREAM_PUBLIC_URL", "LOG_FORMAT"]),
+        ("tutorline-worker", ["DATABASE_URL", "SPOOL_DIR", "LLM_BASE_URL", "LLM_API_KEY", "LLM_MODEL", "WORKER_CONCURRENCY", "JOB_LEASE_SECONDS"]),
+        ("tutorline-stream", ["DATABASE_URL", "SPOOL_DIR", "STREAM_TOKEN_SECRET", "STREAM_TOKEN_PREVIOUS_SECRETS", "CORS_ORIGINS", "STREAM_TIMEOUT_SECONDS"]),
+    ])
+    func helpListsEveryVariableWithItsDefault(executable: String, variables: [String]) throws {
+        let result = try runToCompletion(executable, arguments: ["--help"], environment: [:])
+        #expect(result.status == 0)
+        for variable in variables { #expect(result.output.contains(variable), "\(variable) in\n\(result.output)") }
+        #expect(result.output.contains("(default: sqlite:.tutorline/tutorline.sqlite)"))
+    }
+}
