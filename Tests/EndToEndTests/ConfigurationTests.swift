@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+import UserAuth
 
 /// Each executable lists its variables under `--help`, and a bad or missing setting stops it at
 /// start with one line naming the variable and a non-zero exit.
@@ -27,6 +28,16 @@ import Testing
         let lines = result.output.split(separator: "\n")
         #expect(lines.count == 1, "\(result.output)")
         #expect(result.output.contains(variable), "\(result.output)")
+    }
+
+    @Test func theTokenCommandPrintsABearerTokenTheGatewayAccepts() async throws {
+        let secret = String(repeating: "k", count: 40)
+        let result = try runToCompletion("tutorline-gateway", arguments: ["token", "--sub", "alice"], environment: ["AUTH_JWT_SECRET": secret])
+        #expect(result.status == 0, "\(result.output)")
+        let token = result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try await UserTokenVerifier(hmacSecret: secret).verify(bearer: token).sub.value == "alice")
+        let missing = try runToCompletion("tutorline-gateway", arguments: ["token", "--sub", "alice"], environment: [:])
+        #expect(missing.status != 0 && missing.output.contains("AUTH_JWT_SECRET"))
     }
 
     @Test(arguments: [

@@ -72,6 +72,28 @@ struct StreamTests {
         }
     }
 
+    @Test func aClientThatLeavesIsReleasedAtOnce() async throws {
+        try await withTestSystem { system in
+            await system.worker.stop()
+            let (_, url) = try await Self.ask(system, "Nobody will wait for this")
+            func openConnections() async throws -> Double? {
+                let metrics = try await TestHTTP.get("\(system.streamURL)/metrics").body
+                let line = metrics.split(separator: "\n").first { $0.hasPrefix("tutorline_sse_connections ") }
+                return line.flatMap { Double($0.split(separator: " ").last ?? "") }
+            }
+            let first = try await readEventStream(url) { events in !events.isEmpty }
+            #expect(first.events.first?.event == "status")
+            // The client has gone; its connection, subscription and task are released without waiting
+            // for a heartbeat or the stream timeout.
+            var open = try await openConnections()
+            for _ in 0..<50 where open != 0 {
+                try await Task.sleep(for: .milliseconds(20))
+                open = try await openConnections()
+            }
+            #expect(open == 0)
+        }
+    }
+
     @Test func streamErrors() async throws {
         try await withTestSystem(environment: ["CORS_ORIGINS": "http://app.example"]) { system in
             let (jobId, url) = try await Self.ask(system, "Errors?")

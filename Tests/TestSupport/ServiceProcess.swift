@@ -53,14 +53,19 @@ public final class ServiceProcess: Sendable {
 
     private func waitUntilHealthy() async throws {
         let deadline = ContinuousClock.now + .seconds(30)
+        // Our services name themselves in the Server header; a 200 from anything else on the port
+        // (another test's server) must not pass for this one.
+        let expectedServer = name.hasPrefix("/") ? nil : name
         while ContinuousClock.now < deadline {
             if !isRunning {
                 throw StartFailure(description: "\(name) exited at start:\n\(log)")
             }
             var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/healthz")
             request.method = .GET
-            if let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(1)), response.status == .ok {
-                return
+            if let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(1)), response.status == .ok,
+                expectedServer == nil || response.headers.first(name: "Server") == expectedServer
+            {
+                if isRunning { return }
             }
             try await Task.sleep(for: .milliseconds(50))
         }

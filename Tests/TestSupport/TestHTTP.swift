@@ -115,3 +115,22 @@ public func readEventStream(
     received.comments = parser.comments
     return received
 }
+
+/// What an `EventSource` does: reads the stream and, when it ends before a terminal event,
+/// reconnects with `Last-Event-ID`, until the job's end. Returns every event and how many
+/// reconnections it took.
+public func followEventStream(_ url: String, maximumReconnects: Int = 10) async throws -> (events: [ServerSentEvent], reconnects: Int) {
+    var events: [ServerSentEvent] = []
+    var reconnects = 0
+    let terminal: Set<String> = ["completed", "failed", "timeout"]
+    while true {
+        var headers: [(String, String)] = []
+        if let lastId = events.last(where: { $0.id != nil })?.id { headers.append(("Last-Event-ID", lastId)) }
+        let received = try? await readEventStream(url, headers: headers)
+        events += received?.events ?? []
+        if events.contains(where: { terminal.contains($0.event ?? "") }) || received?.status == 204 { return (events, reconnects) }
+        reconnects += 1
+        if reconnects > maximumReconnects { return (events, reconnects) }
+        try await Task.sleep(for: .milliseconds(received?.retry ?? 250))
+    }
+}
