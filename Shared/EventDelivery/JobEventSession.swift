@@ -108,12 +108,19 @@ public struct JobEventSession: Sendable {
 
     /// Reads what the spool gained since `offset`; returns whether the job's terminal event was among it.
     private func readNew(from offset: inout Int, into buffer: inout ByteBuffer, after lastSentId: inout Int) throws -> Bool {
-        guard let (frames, next) = try source.spool.read(job: job, from: offset) else { return false }
-        offset = next
-        return Self.append(frames, to: &buffer, after: &lastSentId)
+        guard let read = try source.spool.read(job: job, from: offset) else { return false }
+        offset = read.next
+        let before = lastSentId
+        let ended = Self.append(read.frames, to: &buffer, after: &lastSentId)
+        if lastSentId > before {
+            // From the last append to this send: how far delivery trails the worker.
+            Self.spoolLag.record(duration: .milliseconds(Int64(max(0, Date().timeIntervalSince(read.modified)) * 1000)))
+        }
+        return ended
     }
 
     static let delivered = Counter(label: "tutorline_sse_events_delivered_total")
+    static let spoolLag = Timer(label: "tutorline_spool_lag_seconds")
 
     /// Appends the frames newer than `lastSentId`; returns whether a terminal frame was among them.
     static func append(_ frames: [SpoolFrame], to buffer: inout ByteBuffer, after lastSentId: inout Int) -> Bool {

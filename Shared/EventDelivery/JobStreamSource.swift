@@ -46,13 +46,14 @@ public struct JobStreamSource: Sendable {
         // Subscribe before the first read, so that no append falls between the read and the wait.
         let subscription = hub.subscribe(job: job)
         let seen = lastEventId ?? 0
-        if let (frames, next) = try spool.read(job: job, from: 0) {
+        if let read = try spool.read(job: job, from: 0) {
+            let frames = read.frames
             if let terminal = frames.last(where: { $0.isTerminal }), let id = terminal.id, seen >= id {
                 return .ended
             }
             return .stream(JobEventSession(
                 job: job, subscription: subscription, source: self, lastEventId: seen,
-                initial: .replay(frames.filter { ($0.id ?? 0) > seen }), offset: next
+                initial: .replay(frames.filter { ($0.id ?? 0) > seen }), offset: read.next
             ))
         }
         guard let stored = try await lookup.job(id: job) else { return .notFound }

@@ -34,12 +34,26 @@ public struct Spool: Sendable {
     }
 
     static let fileExtension = ".events"
+}
+
+/// What one read of a job's spool file found.
+public struct SpoolRead: Sendable, Equatable {
+    /// The complete frames after the offset read from.
+    public var frames: [SpoolFrame]
+    /// The offset just past them: where the next read starts.
+    public var next: Int
+    /// When the file last changed (the last append), for delivery-lag metrics.
+    public var modified: Date
+}
+
+extension Spool {
 
     /// Reads a job's file from `offset` up to the end of its last complete frame.
     ///
-    /// - Returns: `nil` when the job has no file yet; otherwise the complete frames after `offset`
-    ///   and the offset just past them. Bytes of a frame still being written are left for later.
-    public func read(job: UUID, from offset: Int) throws(SpoolError) -> (frames: [SpoolFrame], next: Int)? {
+    /// - Returns: `nil` when the job has no file yet; otherwise the complete frames after `offset`,
+    ///   the offset just past them, and when the file last changed. Bytes of a frame still being
+    ///   written are left for later.
+    public func read(job: UUID, from offset: Int) throws(SpoolError) -> SpoolRead? {
         let fd = open(path(for: job), O_RDONLY | O_CLOEXEC)
         if fd < 0 {
             if errno == ENOENT { return nil }
@@ -49,7 +63,8 @@ public struct Spool: Sendable {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw SpoolError(.unreadable, errno: errno) }
         let size = Int(info.st_size)
-        guard size > offset else { return ([], offset) }
+        let modified = Date(timeIntervalSince1970: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9)
+        guard size > offset else { return SpoolRead(frames: [], next: offset, modified: modified) }
         var bytes = [UInt8](repeating: 0, count: size - offset)
         // A page-cached regular file: pread returns at once, so it runs on the caller's thread.
         let count = bytes.withUnsafeMutableBytes { buffer in
@@ -57,7 +72,7 @@ public struct Spool: Sendable {
         }
         guard count >= 0 else { throw SpoolError(.unreadable, errno: errno) }
         let (frames, consumed) = SpoolFrame.split(bytes[0..<count])
-        return (frames, offset + consumed)
+        return SpoolRead(frames: frames, next: offset + consumed, modified: modified)
     }
 
     /// Deletes a job's file (retention).

@@ -28,7 +28,7 @@ public final class SpoolWriter {
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw SpoolError(.unwritable, errno: errno) }
         self.fd = fd
-        let existing: (frames: [SpoolFrame], next: Int)?
+        let existing: SpoolRead?
         do {
             existing = try spool.read(job: job, from: 0)
         } catch {

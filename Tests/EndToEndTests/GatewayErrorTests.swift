@@ -119,7 +119,7 @@ struct GatewayErrorTests {
                 "http://127.0.0.1:\(system.worker.port)": [
                     "tutorline_job_attempts_total{outcome=\"completed\"} 1", "tutorline_llm_request_seconds", "tutorline_job_queue_wait_seconds",
                 ],
-                system.streamURL: ["tutorline_sse_connections", "tutorline_sse_events_delivered_total"],
+                system.streamURL: ["tutorline_sse_connections", "tutorline_sse_events_delivered_total", "tutorline_spool_lag_seconds"],
             ]
             for (base, names) in expected {
                 let metrics = try await TestHTTP.get("\(base)/metrics").body

@@ -18,7 +18,8 @@ import Testing
         let writer = try SpoolWriter(spool: spool, job: job)
         #expect(try writer.append(event: "status", data: #"{"status":"PROCESSING"}"#) == 1)
         #expect(try writer.append(event: "delta", data: #"{"text":"a"}"#) == 2)
-        let (frames, next) = try #require(try spool.read(job: job, from: 0))
+        let read = try #require(try spool.read(job: job, from: 0))
+        let (frames, next) = (read.frames, read.next)
         #expect(frames.map(\.id) == [1, 2])
         #expect(frames.map(\.event) == ["status", "delta"])
         #expect(frames[1].data == #"{"text":"a"}"#)
@@ -34,7 +35,8 @@ import Testing
         let whole = ServerSentEvent(event: "delta", data: "one", id: "1").framed
         let partial = "event: delta\nid: 2\ndata: tw"
         try Data((whole + partial).utf8).write(to: URL(fileURLWithPath: spool.path(for: job)))
-        let (frames, next) = try #require(try spool.read(job: job, from: 0))
+        let read = try #require(try spool.read(job: job, from: 0))
+        let (frames, next) = (read.frames, read.next)
         #expect(frames.count == 1)
         #expect(next == whole.utf8.count)
         // Every cut of a frame yields nothing until the blank line arrives.
