@@ -54,8 +54,10 @@ extension GatewayCommand {
 
         func run() async throws {
             let reader = SettingsReader()
-            guard let secret = reader.string(GatewaySettings.authJWTSecret), !secret.isEmpty else {
-                exitWith(SettingsError(GatewaySettings.authJWTSecret.name, "is required to sign tokens"))
+            // With SQLite (the embedded default) the generated secret signs; with Postgres it is required.
+            let secret = try exitOnSettingsError {
+                let database = try DatabaseLocation(parsing: try reader.required(CommonSettings.databaseURL))
+                return try EmbeddedDefaults.secret(GatewaySettings.authJWTSecret, reader: reader, database: database)
             }
             let users = try await UserTokenVerifier(hmacSecret: secret)
             print(try await users.issue(subject: sub, lifetime: .seconds(ttl)))

@@ -27,6 +27,15 @@ struct QueryRequest: Decodable {
         return trimmed
     }
 
+    /// An identifier field (courseId, lessonId): at most 200 characters, no control characters.
+    static func validatedIdentifier(_ value: String?, field: String) throws -> String? {
+        guard let value else { return nil }
+        guard value.count <= 200, !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw APIError.badRequest("invalid_field", "The field \"\(field)\" must be at most 200 characters, without control characters.")
+        }
+        return value
+    }
+
     /// The session to continue, or a new one.
     func validatedSessionId() throws -> UUID {
         guard let sessionId else { return UUID() }

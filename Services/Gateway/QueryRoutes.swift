@@ -27,7 +27,7 @@ struct QueryRoutes: Sendable {
             if let retryAfter = rateLimiter.admit(clientAddress(request, context: context)) {
                 throw APIError(.tooManyRequests, code: "rate_limited", message: "Too many questions; try again in a moment.", retryAfter: retryAfter)
             }
-            return try await accept(request, context: context, kind: .landing, userId: "anonymous")
+            return try await accept(request, context: context, kind: .landing, userId: "anonymous", keyScope: clientAddress(request, context: context))
         }
         router.get("/assistant/job/:jobId") { request, context in
             let user = try await authenticate(request)
@@ -58,15 +58,22 @@ struct QueryRoutes: Sendable {
         }
     }
 
-    private func accept(_ request: Request, context: TutorlineRequestContext, kind: AssistantKind, userId: String) async throws -> Response {
-        let idempotencyKey = try Self.idempotencyKey(request)
+    /// - Parameter keyScope: for anonymous clients, who all share one user id, the client address
+    ///   their idempotency keys are scoped to.
+    private func accept(
+        _ request: Request, context: TutorlineRequestContext, kind: AssistantKind, userId: String, keyScope: String? = nil
+    ) async throws -> Response {
+        let idempotencyKey = try Self.idempotencyKey(request).map { key in keyScope.map { "\($0) \(key)" } ?? key }
         let query = try await request.decodeJSONBody(as: QueryRequest.self, context: context)
         let question = try query.validatedQuestion()
         let sessionId = try query.validatedSessionId()
+        let lessonId = try QueryRequest.validatedIdentifier(query.lessonId, field: "lessonId")
         var courseRef: String?
         var courseId: UUID?
         if kind == .tutor {
-            guard let reference = query.courseId?.trimmingCharacters(in: .whitespaces), !reference.isEmpty else {
+            guard let reference = try QueryRequest.validatedIdentifier(query.courseId, field: "courseId")?.trimmingCharacters(in: .whitespaces),
+                !reference.isEmpty
+            else {
                 throw APIError.badRequest("missing_course", "The field \"courseId\" is required.")
             }
             guard let course = try await knowledge.resolveCourse(reference) else {
@@ -78,7 +85,7 @@ struct QueryRoutes: Sendable {
         let outcome: EnqueueOutcome
         do {
             outcome = try await store.enqueue(NewJob(
-                kind: kind, question: question, courseRef: courseRef, courseId: courseId, lessonId: kind == .tutor ? query.lessonId : nil,
+                kind: kind, question: question, courseRef: courseRef, courseId: courseId, lessonId: kind == .tutor ? lessonId : nil,
                 sessionId: sessionId, userId: userId, idempotencyKey: idempotencyKey, maxAttempts: maxAttempts
             ))
         } catch let error as JobStoreError where error.code == .idempotencyConflict {

@@ -98,7 +98,8 @@ public struct AssistantJobHandler: JobHandler {
     public func finishFailed(_ job: Job, failure: JobFailure) async {
         guard let leaseToken = job.leaseToken else { return }
         let spooler = try? openSpooler(for: job)
-        let terminalId = spooler?.nextEventId ?? 0
+        // With no spool at all, the failed event is the job's first.
+        let terminalId = spooler?.nextEventId ?? 1
         do {
             guard try await store.fail(jobId: job.id, leaseToken: leaseToken, code: failure.code, message: failure.message, terminalEventId: terminalId)
             else { return }

@@ -1,13 +1,16 @@
 import Jobs
 import LLM
+import Logging
 import Synchronization
 
 /// Answers with an OpenAI-compatible language model, grounded in the retrieved excerpts.
 public struct LLMAnswerEngine: AnswerEngine {
     let client: ChatCompletionClient
+    let logger: Logger
 
-    public init(client: ChatCompletionClient) {
+    public init(client: ChatCompletionClient, logger: Logger) {
         self.client = client
+        self.logger = logger
     }
 
     public func answer(_ context: AnswerContext, onDelta: @escaping @Sendable (String) async throws -> Void) async throws(JobFailure) -> AnswerExtras {
@@ -18,6 +21,9 @@ public struct LLMAnswerEngine: AnswerEngine {
                 if !visible.isEmpty { try await onDelta(visible) }
             }
         } catch {
+            if let detail = error.detail {
+                logger.warning("language model error", metadata: ["job": "\(context.job.id)", "code": "\(error.code.rawValue)", "detail": "\(detail)"])
+            }
             throw JobFailure(code: error.code.rawValue, message: error.message, isTransient: error.isTransient)
         }
         let (tail, suggestions) = splitter.withLock { $0.finish() }

@@ -83,7 +83,7 @@ public struct JobEventSession: Sendable {
                     return try await write(buffer)
                 }
                 if let event = JobEvent.terminal(of: job) {
-                    let id = max(job.terminalEventId ?? 0, lastSentId + 1)
+                    let id = JobStreamSource.terminalEventId(of: job, spooledUpTo: lastSentId)
                     buffer.writeString(ServerSentEvent(event: event.name, data: event.data, id: String(id)).framed)
                     return try await write(buffer)
                 }

@@ -46,29 +46,52 @@ public struct JobStreamSource: Sendable {
         // Subscribe before the first read, so that no append falls between the read and the wait.
         let subscription = hub.subscribe(job: job)
         let seen = lastEventId ?? 0
-        if let read = try spool.read(job: job, from: 0) {
-            let frames = read.frames
-            if let terminal = frames.last(where: { $0.isTerminal }), let id = terminal.id, seen >= id {
-                return .ended
-            }
-            return .stream(JobEventSession(
-                job: job, subscription: subscription, source: self, lastEventId: seen,
-                initial: .replay(frames.filter { ($0.id ?? 0) > seen }), offset: read.next
-            ))
+        guard let read = try spool.read(job: job, from: 0) else {
+            // No spool file yet: queued, or ended without one (a failure before any event).
+            guard let stored = try await lookup.job(id: job) else { return .notFound }
+            return opening(for: stored, spooledUpTo: 0, seen: seen, subscription: subscription, replay: [], offset: 0)
         }
-        guard let stored = try await lookup.job(id: job) else { return .notFound }
-        if let terminal = JobEvent.terminal(of: stored) {
-            let id = stored.terminalEventId ?? 1
+        let frames = read.frames
+        if let terminal = frames.last(where: { $0.isTerminal }), let id = terminal.id {
             if seen >= id { return .ended }
-            return .stream(JobEventSession(
-                job: job, subscription: subscription, source: self, lastEventId: seen,
-                initial: .ended(terminal, id: id), offset: 0
-            ))
+        } else if seen > 0, seen >= (frames.last { $0.id != nil }?.id ?? 0) {
+            // A client that has every spooled event of an unfinished spool: the store may know an end
+            // the spool never got (a worker that died between commit and append). Ask once, batched,
+            // so that a client given that end by the store is not sent it again on every reconnect.
+            if let stored = try await lookup.job(id: job), stored.status.isTerminal {
+                let spooledUpTo = frames.last { $0.id != nil }?.id ?? 0
+                return opening(for: stored, spooledUpTo: spooledUpTo, seen: seen, subscription: subscription, replay: [], offset: read.next)
+            }
         }
         return .stream(JobEventSession(
             job: job, subscription: subscription, source: self, lastEventId: seen,
-            initial: .status(stored.status), offset: 0
+            initial: .replay(frames.filter { ($0.id ?? 0) > seen }), offset: read.next
         ))
+    }
+
+    /// The answer for a client when the store's word decides: the end (from the store), or the
+    /// status while the job waits.
+    private func opening(
+        for stored: Job, spooledUpTo: Int, seen: Int, subscription: DeliverySubscription, replay: [SpoolFrame], offset: Int
+    ) -> Opening {
+        if let terminal = JobEvent.terminal(of: stored) {
+            let id = Self.terminalEventId(of: stored, spooledUpTo: spooledUpTo)
+            if seen >= id { return .ended }
+            return .stream(JobEventSession(
+                job: stored.id, subscription: subscription, source: self, lastEventId: seen,
+                initial: .ended(terminal, id: id), offset: offset
+            ))
+        }
+        return .stream(JobEventSession(
+            job: stored.id, subscription: subscription, source: self, lastEventId: seen,
+            initial: .status(stored.status), offset: offset
+        ))
+    }
+
+    /// The id of a job's terminal event when the spool does not hold it: the id the worker recorded
+    /// with the result, or the one after the last spooled event. Every replica computes the same.
+    static func terminalEventId(of job: Job, spooledUpTo: Int) -> Int {
+        max(job.terminalEventId ?? 0, spooledUpTo + 1)
     }
 }
 

@@ -34,6 +34,8 @@ public final class DirectoryWatcher: Service, Sendable {
         let fd = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
         guard fd >= 0 else {
             logger.error("inotify is unavailable; falling back to periodic checks", metadata: ["errno": "\(errno)"])
+            // Returning would end the whole service group; stay until shutdown instead.
+            try? await gracefulShutdown()
             return
         }
         let mask = UInt32(IN_MODIFY | IN_CREATE | IN_MOVED_TO)
@@ -61,6 +63,8 @@ public final class DirectoryWatcher: Service, Sendable {
         } onGracefulShutdown: {
             self.stopped.store(true, ordering: .relaxed)
         }
+        #else
+        try? await gracefulShutdown()
         #endif
     }
 

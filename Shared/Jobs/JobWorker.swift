@@ -181,19 +181,26 @@ public struct JobWorker: Service {
     /// Extends the lease every third of its length; returns `false` once the lease is lost,
     /// and never returns otherwise (the caller cancels it when the job ends).
     private func keepLeaseAlive(jobId: UUID, leaseToken: UUID, logger: Logger) async -> Bool {
+        // The lease runs from the claim; if no extension succeeds before it would expire, another
+        // worker may hold the job by now, and this one must stop writing its spool file.
+        var expires = ContinuousClock.now + configuration.lease
         while true {
             do {
                 try await Task.sleep(for: configuration.lease / 3)
             } catch {
                 return true
             }
+            let attempt = ContinuousClock.now
             do {
                 if try await !store.extendLease(jobId: jobId, leaseToken: leaseToken, by: configuration.lease) {
                     return false
                 }
+                expires = attempt + configuration.lease
             } catch {
-                // A store hiccup is no proof the lease is lost; try again at the next tick.
+                // A store hiccup is no proof the lease is lost; try again at the next tick, unless
+                // the lease has run out meanwhile.
                 logger.warning("lease extension failed", metadata: ["error": "\(error)"])
+                if ContinuousClock.now + configuration.lease / 3 >= expires { return false }
             }
         }
     }

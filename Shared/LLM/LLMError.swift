@@ -22,11 +22,14 @@ public struct LLMError: Error, Sendable, Equatable, CustomStringConvertible {
     public let message: String
     /// The HTTP status, when there was one.
     public let status: Int?
+    /// What the provider said (its error body), for logs only: it may name keys or accounts.
+    public let detail: String?
 
-    public init(_ code: Code, _ message: String, status: Int? = nil) {
+    public init(_ code: Code, _ message: String, status: Int? = nil, detail: String? = nil) {
         self.code = code
         self.message = message
         self.status = status
+        self.detail = detail
     }
 
     /// Whether a later attempt may succeed.
@@ -39,13 +42,13 @@ public struct LLMError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// Classifies an HTTP status that is not a success.
     public static func forStatus(_ status: Int, body: String) -> LLMError {
-        let detail = body.isEmpty ? "" : ": \(body.prefix(300))"
+        let detail = body.isEmpty ? nil : String(body.prefix(300))
         switch status {
-        case 429: return LLMError(.rateLimited, "The language model is rate limiting requests (HTTP 429)\(detail)", status: status)
-        case 401, 403: return LLMError(.unauthorized, "The language model refused the API key (HTTP \(status))\(detail)", status: status)
-        case 408: return LLMError(.timedOut, "The language model timed out (HTTP 408)\(detail)", status: status)
-        case 500...: return LLMError(.unavailable, "The language model is unavailable (HTTP \(status))\(detail)", status: status)
-        default: return LLMError(.rejected, "The language model rejected the request (HTTP \(status))\(detail)", status: status)
+        case 429: return LLMError(.rateLimited, "The language model is rate limiting requests (HTTP 429).", status: status, detail: detail)
+        case 401, 403: return LLMError(.unauthorized, "The language model refused our credentials (HTTP \(status)).", status: status, detail: detail)
+        case 408: return LLMError(.timedOut, "The language model timed out (HTTP 408).", status: status, detail: detail)
+        case 500...: return LLMError(.unavailable, "The language model is unavailable (HTTP \(status)).", status: status, detail: detail)
+        default: return LLMError(.rejected, "The language model rejected the request (HTTP \(status)).", status: status, detail: detail)
         }
     }
 

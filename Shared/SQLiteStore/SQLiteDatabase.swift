@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Jobs
 
 /// The embedded store's database: one SQLite file in WAL mode, shared by the gateway, the worker
 /// and the stream processes (SQLite's file locks keep writers apart across processes).
@@ -22,19 +23,33 @@ public struct SQLiteDatabase: Sendable {
     /// Runs `updates` in an IMMEDIATE transaction: the write lock is taken at the start, so two
     /// processes never both read "free" and then both write (the claim's exclusivity rests on it).
     func write<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await pool.writeWithoutTransaction { db in
-            var result: T?
-            try db.inTransaction(.immediate) {
-                result = try updates(db)
-                return .commit
+        try await Self.translatingErrors {
+            try await pool.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try updates(db)
+                    return .commit
+                }
+                guard let result else { throw DatabaseError(message: "transaction produced no result") }
+                return result
             }
-            guard let result else { throw DatabaseError(message: "transaction produced no result") }
-            return result
         }
     }
 
     func read<T: Sendable>(_ value: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await pool.read(value)
+        try await Self.translatingErrors { try await pool.read(value) }
+    }
+
+    /// A database that is locked too long, full, or failing to read or write is unavailable for now
+    /// (503 with Retry-After), not a bug; other errors pass through.
+    static func translatingErrors<T>(_ operation: () async throws -> T) async throws -> T {
+        do {
+            return try await operation()
+        } catch let error as DatabaseError
+            where [.SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_CANTOPEN].contains(error.resultCode)
+        {
+            throw JobStoreError.unavailable("SQLite: \(error.resultCode)")
+        }
     }
 
     /// Applies the schema; run by one process at a time (`tutorline-gateway migrate`, gateway start, ingest).

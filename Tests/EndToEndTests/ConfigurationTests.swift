@@ -36,7 +36,9 @@ import UserAuth
         #expect(result.status == 0, "\(result.output)")
         let token = result.output.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(try await UserTokenVerifier(hmacSecret: secret).verify(bearer: token).sub.value == "alice")
-        let missing = try runToCompletion("tutorline-gateway", arguments: ["token", "--sub", "alice"], environment: [:])
+        let missing = try runToCompletion(
+            "tutorline-gateway", arguments: ["token", "--sub", "alice"], environment: ["DATABASE_URL": Self.postgres]
+        )
         #expect(missing.status != 0 && missing.output.contains("AUTH_JWT_SECRET"))
     }
 

@@ -101,6 +101,10 @@ struct FaultTests {
             let stream = try await readEventStream(url)
             let failed = try #require(stream.data(of: "failed"), "\(stream.raw)")
             #expect(failed["code"] as? String == "spool_unavailable")
+            // The end came from the store; a reconnect after it is told the stream is over (204),
+            // not sent the end again.
+            let endId = try #require(stream.events.last?.id)
+            #expect(try await readEventStream(url, headers: [("Last-Event-ID", endId)]).status == 204)
             let poll = try await TestHTTP.get("\(system.gatewayURL)/api/landing-assistant/job/\(jobId)")
             #expect(try poll.json()["status"] as? String == "FAILED")
             #expect(system.worker.isRunning && system.stream.isRunning)

@@ -39,6 +39,9 @@ struct GatewayErrorTests {
             #expect(try await TestHTTP.postJSON(url, ["question": String(repeating: "é", count: 4000), "courseId": "ai-native-fullstack-developer"], headers: [auth]).status == 202)
             expectError(try await TestHTTP.postJSON(url, ["question": "Hi?"], headers: [auth]), 400, "missing_course")
             expectError(try await TestHTTP.postJSON(url, ["question": "Hi?", "courseId": "no-such-course"], headers: [auth]), 404, "course_not_found")
+            expectError(try await TestHTTP.postJSON(url, ["question": "Hi?", "courseId": "a\u{0}b"], headers: [auth]), 400, "invalid_field")
+            expectError(try await TestHTTP.postJSON(url, good.merging(["lessonId": "x\u{0}"]) { $1 }, headers: [auth]), 400, "invalid_field")
+            expectError(try await TestHTTP.postJSON(url, ["question": "Hi?", "courseId": String(repeating: "c", count: 201)], headers: [auth]), 400, "invalid_field")
             expectError(try await TestHTTP.postJSON(url, ["question": "Hi?", "courseId": UUID().uuidString], headers: [auth]), 404, "course_not_found")
             for alias in ["ai-in-web-development", "5b0f6c1e-3c2a-4e8d-9a51-2f7d4c8e1a90", "AI-Native-FullStack-Developer"] {
                 #expect(try await TestHTTP.postJSON(url, ["question": "Hi?", "courseId": alias], headers: [auth]).status == 202, "\(alias)")
