@@ -21,6 +21,18 @@ struct RetryFlowTests {
         }
     }
 
+    @Test func aStallPastTheIdleTimeoutIsRetriedAndCompletes() async throws {
+        try await withTestSystem(environment: ["LLM_IDLE_TIMEOUT_SECONDS": "0.5"]) { system in
+            let question = "Wait for me [stall]"
+            let (_, url) = try await StreamTests.ask(system, question)
+            let stream = try await readEventStream(url)
+            let answer = try #require(stream.data(of: "completed")?["answer"] as? String, "\(stream.raw)")
+            #expect(answer == LLMStandIn.answer(to: question))
+            #expect(stream.deltaText == answer, "the stalled attempt's text is not repeated")
+            #expect(system.llmRequests(for: question) == 2)
+        }
+    }
+
     @Test func aRejectedRequestFailsAtOnceWithAReadableMessage() async throws {
         try await withTestSystem { system in
             let question = "Refused [400]"

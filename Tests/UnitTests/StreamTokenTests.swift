@@ -77,6 +77,48 @@ import Testing
         }
     }
 
+    /// A loop over generated inputs: every mutation of a valid token (a character changed, cut short,
+    /// parts swapped or dropped, garbage) is refused without a crash; only the token itself passes.
+    @Test func mutatedTokensAreAlwaysRefused() async throws {
+        let keys = try await keys(secret)
+        let verifier = StreamTokenVerifier(keys: keys)
+        let token = try await StreamTokenIssuer(keys: keys).issue(job: job, audience: "landing", subject: "anonymous")
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.=+/ \0é")
+        var generator = SystemRandomNumberGenerator()
+        var candidates: [String] = []
+        for _ in 0..<600 {
+            var characters = Array(token)
+            switch Int.random(in: 0..<5, using: &generator) {
+            case 0:
+                let index = Int.random(in: 0..<characters.count, using: &generator)
+                characters[index] = alphabet.randomElement(using: &generator) ?? "A"
+            case 1:
+                characters = Array(characters.prefix(Int.random(in: 0..<characters.count, using: &generator)))
+            case 2:
+                var parts = token.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+                parts.swapAt(Int.random(in: 0..<3, using: &generator), Int.random(in: 0..<3, using: &generator))
+                characters = Array(parts.joined(separator: "."))
+            case 3:
+                var parts = token.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+                parts.remove(at: Int.random(in: 0..<3, using: &generator))
+                characters = Array(parts.joined(separator: "."))
+            default:
+                characters = (0..<Int.random(in: 0..<300, using: &generator)).map { _ in alphabet.randomElement(using: &generator) ?? "A" }
+            }
+            let candidate = String(characters)
+            if candidate != token { candidates.append(candidate) }
+        }
+        for candidate in candidates {
+            do {
+                _ = try await verifier.verify(candidate, job: job, audience: "landing")
+                Issue.record("a mutated token was accepted: \(candidate)")
+            } catch {
+                #expect([.invalid, .missing, .expired].contains(error.code), "\(candidate)")
+            }
+        }
+        #expect(try await verifier.verify(token, job: job, audience: "landing").job == job)
+    }
+
     @Test func shortSecretsAreRefused() async throws {
         await #expect(throws: StreamTokenKeys.WeakSecret.self) { try await StreamTokenKeys(secret: "short") }
         await #expect(throws: StreamTokenKeys.WeakSecret.self) { try await StreamTokenKeys(secret: secret, previousSecrets: ["short"]) }
