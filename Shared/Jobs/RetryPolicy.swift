@@ -13,7 +13,7 @@ public struct RetryPolicy: Sendable {
     public func delay(afterAttempt attempt: Int) -> Duration {
         let exponent = min(max(attempt - 1, 0), 20)
         let bound = min(baseDelay * (1 << exponent), maxDelay)
-        let boundMillis = max(Int(bound.components.seconds * 1000 + bound.components.attoseconds / 1_000_000_000_000_000), 1)
+        let boundMillis = max(Int(bound.wholeMilliseconds), 1)
         return .milliseconds(Int.random(in: boundMillis / 2...boundMillis))
     }
 }

@@ -100,7 +100,7 @@ public struct PostgresJobStore: JobStore {
             let rows = try await client.query(
                 """
                 UPDATE jobs SET status = 'PROCESSING', attempts = attempts + 1, lease_token = \(UUID()),
-                       locked_until = now() + \(lease.milliseconds) * interval '1 millisecond', updated_at = now()
+                       locked_until = now() + \(lease.wholeMilliseconds) * interval '1 millisecond', updated_at = now()
                 WHERE id = (
                     SELECT id FROM jobs WHERE status = 'QUEUED' AND run_after <= now()
                     ORDER BY run_after, created_at
@@ -118,7 +118,7 @@ public struct PostgresJobStore: JobStore {
     public func extendLease(jobId: UUID, leaseToken: UUID, by lease: Duration) async throws -> Bool {
         try await updatesOneRow(
             """
-            UPDATE jobs SET locked_until = now() + \(lease.milliseconds) * interval '1 millisecond', updated_at = now()
+            UPDATE jobs SET locked_until = now() + \(lease.wholeMilliseconds) * interval '1 millisecond', updated_at = now()
             WHERE id = \(jobId) AND lease_token = \(leaseToken) AND status = 'PROCESSING'
             RETURNING id
             """
@@ -163,7 +163,7 @@ public struct PostgresJobStore: JobStore {
         try await updatesOneRow(
             """
             UPDATE jobs SET status = 'QUEUED', error_message = \(reason), lease_token = NULL, locked_until = NULL,
-                   run_after = now() + \(delay.milliseconds) * interval '1 millisecond', updated_at = now()
+                   run_after = now() + \(delay.wholeMilliseconds) * interval '1 millisecond', updated_at = now()
             WHERE id = \(jobId) AND lease_token = \(leaseToken) AND status = 'PROCESSING'
             RETURNING id
             """
@@ -288,9 +288,3 @@ public struct PostgresJobStore: JobStore {
     }
 }
 
-extension Duration {
-    /// Whole milliseconds, for SQL intervals.
-    var milliseconds: Int {
-        Int(components.seconds) * 1000 + Int(components.attoseconds / 1_000_000_000_000_000)
-    }
-}

@@ -81,7 +81,7 @@ public struct SQLiteJobStore: JobStore {
                     UPDATE jobs SET status = 'PROCESSING', attempts = attempts + 1, lease_token = ?, locked_until = ?, updated_at = ?
                     WHERE id = ?
                     """,
-                arguments: [Self.text(UUID()), now + lease.milliseconds, now, id]
+                arguments: [Self.text(UUID()), now + lease.wholeMilliseconds, now, id]
             )
             return try Self.decodeJob(try Self.requireRow(db, sql: "SELECT \(Self.columns) FROM jobs WHERE id = ?", id))
         }
@@ -90,7 +90,7 @@ public struct SQLiteJobStore: JobStore {
     public func extendLease(jobId: UUID, leaseToken: UUID, by lease: Duration) async throws -> Bool {
         try await changesOneRow(
             "UPDATE jobs SET locked_until = ?, updated_at = ? WHERE id = ? AND lease_token = ? AND status = 'PROCESSING'",
-            { now in [now + lease.milliseconds, now, Self.text(jobId), Self.text(leaseToken)] }
+            { now in [now + lease.wholeMilliseconds, now, Self.text(jobId), Self.text(leaseToken)] }
         )
     }
 
@@ -145,7 +145,7 @@ public struct SQLiteJobStore: JobStore {
             UPDATE jobs SET status = 'QUEUED', error_message = ?, lease_token = NULL, locked_until = NULL, run_after = ?, updated_at = ?
             WHERE id = ? AND lease_token = ? AND status = 'PROCESSING'
             """,
-            { now in [reason, now + delay.milliseconds, now, Self.text(jobId), Self.text(leaseToken)] }
+            { now in [reason, now + delay.wholeMilliseconds, now, Self.text(jobId), Self.text(leaseToken)] }
         )
     }
 
