@@ -210,7 +210,7 @@ let package = Package(
         ),
         .testTarget(
             name: "UnitTests",
-            dependencies: ["SSE", "StreamTokens", "UserAuth", "Spool", "LLM", "Assistant", "Jobs", "Knowledge", "TestSupport"],
+            dependencies: ["SSE", "StreamTokens", "UserAuth", "Spool", "LLM", "Assistant", "Jobs", "Knowledge", "EventDelivery", "TestSupport"],
             path: "Tests/UnitTests"
         ),
         .testTarget(

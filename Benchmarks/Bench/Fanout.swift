@@ -20,6 +20,9 @@ struct Fanout: AsyncParsableCommand {
 
     @Option(help: "How many connections (and jobs).") var connections = 1000
     @Option(help: "How many connection attempts in flight at once.") var concurrency = 200
+    @Option(help: "The stream service's heartbeat interval, in seconds.") var heartbeat = 15
+    @Option(help: "How many single events after the burst.") var singles = 4000
+    @Option(help: "Milliseconds between single events (4,000 × 5 ms spans a whole heartbeat cycle).") var singleInterval = 5
 
     func run() async throws {
         var limit = rlimit()
@@ -27,7 +30,11 @@ struct Fanout: AsyncParsableCommand {
         limit.rlim_cur = limit.rlim_max
         setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
 
-        let report = try await withTestSystem(store: .sqlite, environment: ["LOG_LEVEL": "warning", "STREAM_SILENCE_SECONDS": "600", "STREAM_TIMEOUT_SECONDS": "600"]) { system in
+        let environment = [
+            "LOG_LEVEL": "warning", "STREAM_SILENCE_SECONDS": "600", "STREAM_TIMEOUT_SECONDS": "600",
+            "STREAM_HEARTBEAT_SECONDS": String(heartbeat),
+        ]
+        let report = try await withTestSystem(store: .sqlite, environment: environment) { system in
             try await measure(system)
         }
         print(report)
@@ -54,6 +61,8 @@ struct Fanout: AsyncParsableCommand {
         let results = FanoutResults()
         var channels: [any Channel] = []
         var index = 0
+        let clock = ContinuousClock()
+        let openStart = clock.now
         while index < paths.count {
             let batch = paths[index..<min(index + concurrency, paths.count)]
             let connected = try await withThrowingTaskGroup(of: (any Channel).self) { tasks in
@@ -66,9 +75,9 @@ struct Fanout: AsyncParsableCommand {
             index += batch.count
         }
         // Every connection has its replay (the status event) before memory is read.
-        let clock = ContinuousClock()
         let deadline = clock.now + .seconds(120)
         while results.opened < connections, clock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        let openDuration = clock.now - openStart
         try await Task.sleep(for: .seconds(2))
         let idle = Self.rss(of: streamPid)
 
@@ -82,14 +91,17 @@ struct Fanout: AsyncParsableCommand {
         while results.latencies.count < connections, clock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         let burst = results.latencies.sorted()
 
-        // Then single events, one at a time, while every connection stays open: the latency of
-        // one answer's next piece with N browsers waiting.
-        let singles = min(connections, 1000)
-        for job in jobs.prefix(singles) {
+        // Then single events, one at a time, while every connection stays open and heartbeats come
+        // due: the latency of one answer's next piece with N browsers waiting.
+        let singles = min(self.singles, connections * 8)
+        for index in 0..<singles {
+            let job = jobs[index % jobs.count]
             try SpoolWriter(spool: spool, job: job).append(event: "delta", data: #"{"text":"\#(DispatchTime.now().uptimeNanoseconds)"}"#)
-            try await Task.sleep(for: .milliseconds(2))
+            try await Task.sleep(for: .milliseconds(singleInterval))
         }
-        while results.latencies.count < connections + singles, clock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        while results.latencies.count < connections + singles, clock.now < deadline + .seconds(Double(singles * singleInterval) / 1000) {
+            try await Task.sleep(for: .milliseconds(20))
+        }
         let single = results.latencies.dropFirst(connections).sorted()
         for job in jobs { try SpoolWriter(spool: spool, job: job).append(event: "completed", data: "{}") }
         while results.completed < connections, clock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
@@ -106,12 +118,13 @@ struct Fanout: AsyncParsableCommand {
             "scenario fanout: \(connections) connections on one stream process, binaries \(ServiceProcess.binaryDirectory)",
             "| measure | value |",
             "|---|---|",
+            "| opening \(connections) connections (\(concurrency) at a time) took | \(openDuration) |",
             "| stream RSS before connections | \(baseline / 1024) KiB |",
             "| stream RSS with all connections idle | \(idle / 1024) KiB |",
             "| RSS per idle connection | \(String(format: "%.1f", perConnection / 1024)) KiB |",
             "| burst: appending \(connections) events (one per job) took | \(appendDuration) |",
             "| burst: append → receipt p50 / p99 / max | \(ms(at(0.5, burst))) / \(ms(at(0.99, burst))) / \(ms(burst.last ?? .nan)) |",
-            "| single events (\(singles), 2 ms apart): append → receipt p50 / p99 / max | \(ms(at(0.5, single))) / \(ms(at(0.99, single))) / \(ms(single.last ?? .nan)) |",
+            "| single events (\(singles), \(singleInterval) ms apart): append → receipt p50 / p99 / max | \(ms(at(0.5, single))) / \(ms(at(0.99, single))) / \(ms(single.last ?? .nan)) |",
             "| connections that missed their end | \(lost) |",
         ]
         let json: [String: Double] = [

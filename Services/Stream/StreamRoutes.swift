@@ -37,9 +37,12 @@ struct StreamRoutes: Sendable {
                 .xAccelBuffering: "no",
             ]
             return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-                // The client going away cancels the session at once, releasing its subscription.
-                try await request.body.consumeWithCancellationOnInboundClose { _ in
+                // The client going away ends the session at once, releasing its subscription; a
+                // callback rather than a cancelled task group keeps each waiting connection small.
+                try await request.body.consumeWithInboundCloseHandler { _ in
                     try await session.run { buffer in try await writer.write(buffer) }
+                } onInboundClosed: {
+                    session.clientClosed()
                 }
                 try await writer.finish(nil)
             })

@@ -2,12 +2,12 @@ import Jobs
 import Logging
 import ServiceLifecycle
 
-/// The hub's clock: ticks every connection once a second (heartbeats, timeouts) and, for jobs
-/// whose spool stayed silent, asks the store in one batched query whether they ended: the cover
-/// for a worker that died between committing a result and appending its terminal event.
+/// The hub's clock: turns the timer wheel (heartbeats, timeouts, spool checks, each connection
+/// at its own time) and, for jobs whose spool stayed silent, asks the store in one batched query
+/// whether they ended: the cover for a worker that died between committing a result and
+/// appending its terminal event.
 public struct DeliveryClock: Service {
     public struct Configuration: Sendable {
-        public var tickInterval: Duration = .seconds(1)
         /// How often silent jobs are checked in the store.
         public var sweepInterval: Duration = .seconds(2)
         /// How long a job's spool must stay silent before the store is asked.
@@ -29,13 +29,14 @@ public struct DeliveryClock: Service {
     }
 
     public func run() async throws {
-        var sinceSweep = Duration.zero
+        let clock = ContinuousClock()
+        var nextSweep = clock.now + configuration.sweepInterval
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: configuration.tickInterval) }
-            hub.tick()
-            sinceSweep += configuration.tickInterval
-            if sinceSweep >= configuration.sweepInterval {
-                sinceSweep = .zero
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: hub.granularity) }
+            let now = clock.now
+            hub.fireDue(now: now)
+            if now >= nextSweep {
+                nextSweep = now + configuration.sweepInterval
                 await sweep()
             }
         }

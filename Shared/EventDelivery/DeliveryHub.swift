@@ -4,75 +4,105 @@ import Metrics
 import Spool
 import Synchronization
 
-/// Routes spool changes, clock ticks and store verdicts to the connections waiting on jobs:
+/// Routes spool changes, scheduled wake-ups and store verdicts to the connections waiting on jobs:
 /// one registry per stream process, so that one inotify watch and one clock serve every connection.
+///
+/// Wake-ups sit in a timer wheel of `granularity`-wide slots: each connection is woken only when
+/// its own heartbeat or timeout is due, so no instant wakes all of them at once.
 public final class DeliveryHub: Sendable {
     struct Entry {
-        var listeners: [UInt64: AsyncStream<DeliverySignal>.Continuation] = [:]
-        /// The last spool activity seen for the job (or when the first listener came).
+        var mailboxes: [DeliveryMailbox] = []
+        /// The last spool activity seen for the job (or when the first connection came).
         var lastActivity: ContinuousClock.Instant
     }
 
     struct State {
         var jobs: [UUID: Entry] = [:]
-        var nextListener: UInt64 = 0
         var connections = 0
+        /// Slot number → the mailboxes to wake then. A connection that ended stays until its slot
+        /// passes; the wake goes nowhere.
+        var wheel: [Int64: [DeliveryMailbox]] = [:]
+        var lastFiredSlot: Int64 = 0
     }
 
     private let state = Mutex(State())
+    private let origin = ContinuousClock.now
+    /// The wheel's resolution: how late past its due time a wake-up may come.
+    public let granularity: Duration
 
-    public init() {}
+    public init(granularity: Duration = .milliseconds(100)) {
+        self.granularity = granularity > .zero ? granularity : .milliseconds(100)
+    }
 
     /// The number of connections waiting.
     public var connectionCount: Int { state.withLock { $0.connections } }
 
     /// Registers a connection for a job's signals until the subscription is released.
     public func subscribe(job: UUID) -> DeliverySubscription {
-        // A few signals are plenty: they only say "look again", and the store verdict is sent again at the next sweep.
-        let (stream, continuation) = AsyncStream<DeliverySignal>.makeStream(bufferingPolicy: .bufferingNewest(8))
-        let id = state.withLock { state in
-            state.nextListener &+= 1
+        let mailbox = DeliveryMailbox()
+        state.withLock { state in
             state.connections += 1
-            state.jobs[job, default: Entry(lastActivity: .now)].listeners[state.nextListener] = continuation
+            state.jobs[job, default: Entry(lastActivity: .now)].mailboxes.append(mailbox)
             Gauge(label: "tutorline_sse_connections").record(state.connections)
-            return state.nextListener
         }
-        return DeliverySubscription(hub: self, job: job, id: id, signals: stream)
+        return DeliverySubscription(hub: self, job: job, mailbox: mailbox)
     }
 
-    func unsubscribe(job: UUID, id: UInt64) {
-        let continuation = state.withLock { state -> AsyncStream<DeliverySignal>.Continuation? in
-            guard let removed = state.jobs[job]?.listeners.removeValue(forKey: id) else { return nil }
+    func unsubscribe(job: UUID, mailbox: DeliveryMailbox) {
+        state.withLock { state in
+            guard let index = state.jobs[job]?.mailboxes.firstIndex(where: { $0 === mailbox }) else { return }
+            state.jobs[job]?.mailboxes.remove(at: index)
             state.connections -= 1
             Gauge(label: "tutorline_sse_connections").record(state.connections)
-            if state.jobs[job]?.listeners.isEmpty == true { state.jobs[job] = nil }
-            return removed
+            if state.jobs[job]?.mailboxes.isEmpty == true { state.jobs[job] = nil }
         }
-        continuation?.finish()
-    }
-
-    func signal(_ signal: DeliverySignal, job: UUID, id: UInt64) {
-        state.withLock { $0.jobs[job]?.listeners[id] }?.yield(signal)
     }
 
     /// Called by the spool watcher.
     public func spoolChanged(_ change: SpoolChange) {
         switch change {
         case .job(let job):
-            let listeners = state.withLock { state -> [AsyncStream<DeliverySignal>.Continuation] in
+            let mailboxes = state.withLock { state -> [DeliveryMailbox] in
                 guard state.jobs[job] != nil else { return [] }
                 state.jobs[job]?.lastActivity = .now
-                return Array(state.jobs[job]?.listeners.values ?? [:].values)
+                return state.jobs[job]?.mailboxes ?? []
             }
-            for listener in listeners { listener.yield(.spoolChanged) }
+            for mailbox in mailboxes { mailbox.post(.spoolChanged) }
         case .unknown:
-            broadcast(.spoolChanged)
+            // The watcher lost track (queue overflow): everyone looks at their file once.
+            let mailboxes = state.withLock { state in state.jobs.values.flatMap(\.mailboxes) }
+            for mailbox in mailboxes { mailbox.post(.spoolChanged) }
         }
     }
 
-    /// Sends every connection a clock tick.
-    public func tick() {
-        broadcast(.tick)
+    /// Wakes `mailbox` with `.due` at `instant` or up to one granularity later.
+    public func schedule(_ mailbox: DeliveryMailbox, at instant: ContinuousClock.Instant) {
+        let slot = slot(of: instant, roundingUp: true)
+        state.withLock { state in
+            state.wheel[max(slot, state.lastFiredSlot + 1), default: []].append(mailbox)
+        }
+    }
+
+    /// Wakes the connections whose time has come; the clock calls this every granularity.
+    public func fireDue(now: ContinuousClock.Instant = .now) {
+        let current = slot(of: now, roundingUp: false)
+        let due = state.withLock { state -> [DeliveryMailbox] in
+            guard current > state.lastFiredSlot else { return [] }
+            var due: [DeliveryMailbox] = []
+            if current - state.lastFiredSlot <= Int64(state.wheel.count) {
+                for slot in (state.lastFiredSlot + 1)...current {
+                    if let mailboxes = state.wheel.removeValue(forKey: slot) { due += mailboxes }
+                }
+            } else {
+                // A long pause (a stopped process): cheaper to scan the wheel than every missed slot.
+                for slot in state.wheel.keys where slot <= current {
+                    due += state.wheel.removeValue(forKey: slot) ?? []
+                }
+            }
+            state.lastFiredSlot = current
+            return due
+        }
+        for mailbox in due { mailbox.post(.due) }
     }
 
     /// The jobs whose spool has been silent for at least `silence`.
@@ -86,36 +116,13 @@ public final class DeliveryHub: Sendable {
     /// Delivers the store's word on jobs that ended while their spool stayed silent.
     public func deliver(ended jobs: [Job]) {
         for job in jobs where job.status.isTerminal {
-            let listeners = state.withLock { Array($0.jobs[job.id]?.listeners.values ?? [:].values) }
-            for listener in listeners { listener.yield(.stored(job)) }
+            let mailboxes = state.withLock { $0.jobs[job.id]?.mailboxes ?? [] }
+            for mailbox in mailboxes { mailbox.post(.stored(job)) }
         }
     }
 
-    private func broadcast(_ signal: DeliverySignal) {
-        let listeners = state.withLock { state in state.jobs.values.flatMap { $0.listeners.values } }
-        for listener in listeners { listener.yield(signal) }
+    private func slot(of instant: ContinuousClock.Instant, roundingUp: Bool) -> Int64 {
+        let slots = (instant - origin) / granularity
+        return Int64(roundingUp ? slots.rounded(.up) : slots.rounded(.down))
     }
-}
-
-/// A connection's registration with the hub; released when the connection ends.
-public final class DeliverySubscription: Sendable {
-    let hub: DeliveryHub
-    let job: UUID
-    let id: UInt64
-    /// The signals for this connection.
-    public let signals: AsyncStream<DeliverySignal>
-
-    init(hub: DeliveryHub, job: UUID, id: UInt64, signals: AsyncStream<DeliverySignal>) {
-        self.hub = hub
-        self.job = job
-        self.id = id
-        self.signals = signals
-    }
-
-    /// Tells this connection to end now (graceful shutdown).
-    func drain() {
-        hub.signal(.draining, job: job, id: id)
-    }
-
-    deinit { hub.unsubscribe(job: job, id: id) }
 }

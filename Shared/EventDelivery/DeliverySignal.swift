@@ -4,10 +4,38 @@ import Jobs
 public enum DeliverySignal: Sendable {
     /// The job's spool file changed: read what is new.
     case spoolChanged
-    /// The hub's clock ticked: time for heartbeats, timeouts and the spool backstop check.
-    case tick
+    /// The connection's scheduled wake-up came: time for a heartbeat, the timeout, and a spool
+    /// check that does not rely on inotify.
+    case due
     /// The store says the job ended while its spool stayed silent: end the stream from the store.
     case stored(Job)
     /// The process is shutting down: end the stream so the browser reconnects to another replica.
     case draining
+    /// The client went away (or the task was cancelled): end without writing.
+    case closed
+}
+
+/// The signals a connection received since it last looked, merged: ten appends in a row are one
+/// spool read, and nothing queues per connection however fast the worker writes.
+public struct DeliveryWake: Sendable {
+    public var spoolChanged = false
+    public var due = false
+    public var stored: Job?
+    public var draining = false
+    public var closed = false
+
+    public init() {}
+
+    /// Whether nothing arrived.
+    public var isEmpty: Bool { !spoolChanged && !due && stored == nil && !draining && !closed }
+
+    mutating func merge(_ signal: DeliverySignal) {
+        switch signal {
+        case .spoolChanged: spoolChanged = true
+        case .due: due = true
+        case .stored(let job): stored = job
+        case .draining: draining = true
+        case .closed: closed = true
+        }
+    }
 }

@@ -55,6 +55,9 @@ public struct JobEventSession: Sendable {
         }
     }
 
+    /// Ends the session without writing more: the client went away.
+    public func clientClosed() { subscription.clientClosed() }
+
     /// Waits for the job's events after the replay and writes them, until the stream ends.
     private func tail(from offset: Int, lastSentId: Int, write: (ByteBuffer) async throws -> Void) async throws {
         let configuration = source.configuration
@@ -63,21 +66,26 @@ public struct JobEventSession: Sendable {
         let clock = ContinuousClock()
         let deadline = clock.now + configuration.timeout
         var lastWrite = clock.now
-        var ticks = 0
-        for await signal in subscription.signals {
+        // The wake-up this connection has asked the hub for; nil once it has come.
+        var scheduled: ContinuousClock.Instant?
+        while true {
+            // Heartbeat and timeout share one wake-up; when writes moved the heartbeat later, the
+            // earlier wake-up comes anyway and finds nothing to do.
+            let due = min(lastWrite + configuration.heartbeat, deadline)
+            if scheduled.map({ due < $0 }) ?? true {
+                subscription.wake(at: due)
+                scheduled = due
+            }
+            let wake = await subscription.next()
+            if wake.closed { return }
             var buffer = ByteBuffer()
-            var readSpool = false
-            switch signal {
-            case .spoolChanged:
-                readSpool = true
-            case .tick:
-                ticks += 1
-                readSpool = ticks % max(configuration.backstopTicks, 1) == 0
-            case .draining:
+            if wake.draining {
                 // A short retry: the replacement connection should come quickly.
                 buffer.writeString("retry: 250\n\n")
                 return try await write(buffer)
-            case .stored(let job):
+            }
+            if wake.due { scheduled = nil }
+            if let job = wake.stored {
                 // The store saw the end; the spool may have it too by now, so prefer its exact frames.
                 if try readNew(from: &offset, into: &buffer, after: &lastSentId) {
                     return try await write(buffer)
@@ -88,7 +96,8 @@ public struct JobEventSession: Sendable {
                     return try await write(buffer)
                 }
             }
-            if readSpool, try readNew(from: &offset, into: &buffer, after: &lastSentId) {
+            // A due wake-up also reads the file: the backstop should an inotify event ever go missing.
+            if wake.spoolChanged || wake.due, try readNew(from: &offset, into: &buffer, after: &lastSentId) {
                 return try await write(buffer)
             }
             let now = clock.now

@@ -13,9 +13,6 @@ public struct JobStreamSource: Sendable {
         public var timeout: Duration = .seconds(90)
         /// The `retry:` sent first (milliseconds a browser waits before reconnecting).
         public var retryMilliseconds = 2000
-        /// How many clock ticks between checks of the spool file that do not wait for inotify.
-        public var backstopTicks = 3
-
         public init() {}
     }
 

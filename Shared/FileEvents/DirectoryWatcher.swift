@@ -20,11 +20,17 @@ public final class DirectoryWatcher: Service, Sendable {
     let directory: String
     let logger: Logger
     let onChange: @Sendable (Change) -> Void
+    /// How often everything counts as changed when inotify is unavailable.
+    let fallbackInterval: Duration
     private let stopped = Atomic<Bool>(false)
 
     /// - Parameter onChange: called on the watcher's own thread for each change; keep it short.
-    public init(directory: String, logger: Logger, onChange: @escaping @Sendable (Change) -> Void) {
+    public init(
+        directory: String, logger: Logger, fallbackInterval: Duration = .milliseconds(500),
+        onChange: @escaping @Sendable (Change) -> Void
+    ) {
         self.directory = directory
+        self.fallbackInterval = fallbackInterval
         self.logger = logger
         self.onChange = onChange
     }
@@ -34,9 +40,7 @@ public final class DirectoryWatcher: Service, Sendable {
         let fd = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
         guard fd >= 0 else {
             logger.error("inotify is unavailable; falling back to periodic checks", metadata: ["errno": "\(errno)"])
-            // Returning would end the whole service group; stay until shutdown instead.
-            try? await gracefulShutdown()
-            return
+            return await reportPeriodically()
         }
         let mask = UInt32(IN_MODIFY | IN_CREATE | IN_MOVED_TO)
         guard inotify_add_watch(fd, directory, mask) >= 0 else {
@@ -64,8 +68,17 @@ public final class DirectoryWatcher: Service, Sendable {
             self.stopped.store(true, ordering: .relaxed)
         }
         #else
-        try? await gracefulShutdown()
+        await reportPeriodically()
         #endif
+    }
+
+    /// Without inotify: says "anything may have changed" every `fallbackInterval` until shutdown
+    /// (returning early would end the whole service group).
+    private func reportPeriodically() async {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.fallbackInterval) }
+            onChange(.unknown)
+        }
     }
 
     #if canImport(Glibc)
