@@ -80,6 +80,7 @@ struct Fanout: AsyncParsableCommand {
         let openDuration = clock.now - openStart
         try await Task.sleep(for: .seconds(2))
         let idle = Self.rss(of: streamPid)
+        print("progress: \(results.opened) connections open, \(Double(idle - baseline) / Double(connections) / 1024) KiB each")
 
         // Play the worker: one delta per job, stamped with the append time, then the end.
         let appendStart = clock.now
@@ -127,11 +128,12 @@ struct Fanout: AsyncParsableCommand {
             "| single events (\(singles), \(singleInterval) ms apart): append → receipt p50 / p99 / max | \(ms(at(0.5, single))) / \(ms(at(0.99, single))) / \(ms(single.last ?? .nan)) |",
             "| connections that missed their end | \(lost) |",
         ]
-        let json: [String: Double] = [
+        // NaN (nothing measured) is not JSON.
+        let json = ([
             "connections": Double(connections), "rss_per_connection_kib": perConnection / 1024,
             "burst_p50_ms": at(0.5, burst), "burst_p99_ms": at(0.99, burst), "single_p50_ms": at(0.5, single),
             "single_p99_ms": at(0.99, single), "single_max_ms": single.last ?? .nan, "lost": Double(lost),
-        ]
+        ] as [String: Double]).mapValues { $0.isNaN ? -1 : $0 }
         lines.append("RESULT " + String(decoding: try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]), as: UTF8.self))
         return lines.joined(separator: "\n")
     }

@@ -42,6 +42,7 @@ enum StreamApplication {
 
         return Application(
             router: router,
+            server: .http1(configuration: .init(additionalChannelHandlers: [ClientCloseHandler()])),
             configuration: .init(address: .hostname(settings.common.host, port: settings.common.port), serverName: "tutorline-stream"),
             services: connection.services + [watcher, clock],
             logger: logger

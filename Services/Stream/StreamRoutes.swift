@@ -3,6 +3,7 @@ import Foundation
 import HTTPSupport
 import Hummingbird
 import Jobs
+import Logging
 import StreamTokens
 
 /// The Server-Sent Events routes of both assistants.
@@ -22,31 +23,49 @@ struct StreamRoutes: Sendable {
         guard let raw = context.parameters.get("jobId"), let job = UUID(uuidString: raw) else {
             throw APIError.invalidJobId
         }
-        try await authorize(request, job: job, kind: kind)
         let lastEventId = try Self.lastEventId(request)
-        switch try await source.open(job: job, lastEventId: lastEventId) {
+        // Token check and opening run in a task of their own: its deep stack (signature check, spool
+        // read, store lookup) is freed when it ends, where this connection's task would keep its
+        // deepest stack for as long as the browser waits (Swift's task allocator keeps its slabs).
+        // Not `async let`: that child is allocated on this task's stack and would stay with it.
+        let opening = try await Task { try await authorizeAndOpen(request, job: job, kind: kind, lastEventId: lastEventId) }.value
+        // StreamApplication puts one on every connection; without it a gone client is noticed at
+        // its next heartbeat, when the write fails.
+        let closeWatch = try? await context.channel.pipeline.handler(type: ClientCloseHandler.self).get()
+        return try Self.response(to: opening, closeWatch: closeWatch, job: job, kind: kind, lastEventId: lastEventId, logger: context.logger)
+    }
+
+    /// The response for an opened stream; out of line to keep the connection's frame small.
+    @inline(never)
+    private static func response(
+        to opening: JobStreamSource.Opening, closeWatch: ClientCloseHandler?, job: UUID, kind: AssistantKind, lastEventId: Int?, logger: Logger
+    ) throws -> Response {
+        switch opening {
         case .notFound:
             throw APIError.jobNotFound
         case .ended:
             return Response(status: .noContent, headers: [.cacheControl: "no-cache"])
         case .stream(let session):
-            context.logger.info("stream opened", metadata: ["job": "\(job)", "assistant": "\(kind.rawValue)", "lastEventId": "\(lastEventId ?? 0)"])
+            logger.info("stream opened", metadata: ["job": "\(job)", "assistant": "\(kind.rawValue)", "lastEventId": "\(lastEventId ?? 0)"])
             let headers: HTTPFields = [
                 .contentType: "text/event-stream",
                 .cacheControl: "no-cache",
                 .xAccelBuffering: "no",
             ]
             return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-                // The client going away ends the session at once, releasing its subscription; a
-                // callback rather than a cancelled task group keeps each waiting connection small.
-                try await request.body.consumeWithInboundCloseHandler { _ in
-                    try await session.run { buffer in try await writer.write(buffer) }
-                } onInboundClosed: {
-                    session.clientClosed()
-                }
+                // The client going away ends the session at once, releasing its subscription. A
+                // channel handler's callback rather than `consumeWithCancellationOnInboundClose`:
+                // that costs each waiting connection a task group and a reading task (~5 KB).
+                closeWatch?.onClose { session.clientClosed() }
+                try await session.run { buffer in try await writer.write(buffer) }
                 try await writer.finish(nil)
             })
         }
+    }
+
+    private func authorizeAndOpen(_ request: Request, job: UUID, kind: AssistantKind, lastEventId: Int?) async throws -> JobStreamSource.Opening {
+        try await authorize(request, job: job, kind: kind)
+        return try await source.open(job: job, lastEventId: lastEventId)
     }
 
     private func authorize(_ request: Request, job: UUID, kind: AssistantKind) async throws {

@@ -25,26 +25,32 @@ public struct JobEventSession: Sendable {
     let initial: Initial
     let offset: Int
 
-    /// Streams events through `write` until the job ends, the timeout passes, or the task is
-    /// cancelled (the client went away).
-    public func run(write: (ByteBuffer) async throws -> Void) async throws {
-        let configuration = source.configuration
-        var lastSentId = lastEventId
-        var output = ByteBuffer()
-        output.writeString("retry: \(configuration.retryMilliseconds)\n\n")
+    /// What to send after one look at the job, and whether the stream ends with it.
+    struct Step {
+        var output: ByteBuffer?
+        var ends: Bool
+    }
 
-        switch initial {
-        case .replay(let frames):
-            if Self.append(frames, to: &output, after: &lastSentId) {
-                return try await write(output)
-            }
-        case .status(let status):
-            output.writeString(ServerSentEvent(event: "status", data: JobEvent.status(status).data).framed)
-        case .ended(let event, let id):
-            output.writeString(ServerSentEvent(event: event.name, data: event.data, id: String(id)).framed)
-            return try await write(output)
-        }
-        try await write(output)
+    /// What the tail remembers between wake-ups.
+    struct TailState {
+        var offset: Int
+        var lastSentId: Int
+        let deadline: ContinuousClock.Instant
+        var lastWrite: ContinuousClock.Instant
+        /// The wake-up this connection has asked the hub for; nil once it has come.
+        var scheduled: ContinuousClock.Instant?
+    }
+
+    // The async functions below hold only what must survive a suspension; the work between
+    // suspensions is in synchronous functions kept out of line. A waiting connection's task keeps
+    // the deepest async frame it ever had, so a large frame here costs memory per browser.
+
+    /// Streams events through `write` until the job ends, the timeout passes, or the client goes away.
+    public func run(write: (ByteBuffer) async throws -> Void) async throws {
+        var lastSentId = lastEventId
+        let first = opening(lastSentId: &lastSentId)
+        if let output = first.output { try await write(output) }
+        if first.ends { return }
 
         // On SIGTERM the stream ends at once: the browser reconnects with Last-Event-ID, through the
         // proxy, to a replica that stays, and misses nothing.
@@ -60,59 +66,82 @@ public struct JobEventSession: Sendable {
 
     /// Waits for the job's events after the replay and writes them, until the stream ends.
     private func tail(from offset: Int, lastSentId: Int, write: (ByteBuffer) async throws -> Void) async throws {
-        let configuration = source.configuration
-        var offset = offset
-        var lastSentId = lastSentId
-        let clock = ContinuousClock()
-        let deadline = clock.now + configuration.timeout
-        var lastWrite = clock.now
-        // The wake-up this connection has asked the hub for; nil once it has come.
-        var scheduled: ContinuousClock.Instant?
+        let now = ContinuousClock.now
+        var state = TailState(offset: offset, lastSentId: lastSentId, deadline: now + source.configuration.timeout, lastWrite: now)
         while true {
-            // Heartbeat and timeout share one wake-up; when writes moved the heartbeat later, the
-            // earlier wake-up comes anyway and finds nothing to do.
-            let due = min(lastWrite + configuration.heartbeat, deadline)
-            if scheduled.map({ due < $0 }) ?? true {
-                subscription.wake(at: due)
-                scheduled = due
+            scheduleWake(&state)
+            let step = try handle(await subscription.next(), state: &state)
+            if let output = step.output { try await write(output) }
+            if step.ends { return }
+        }
+    }
+
+    /// The `retry:` line and the replay, or the store's word when there is no spool file yet.
+    @inline(never)
+    func opening(lastSentId: inout Int) -> Step {
+        var output = ByteBuffer()
+        output.writeString("retry: \(source.configuration.retryMilliseconds)\n\n")
+        switch initial {
+        case .replay(let frames):
+            let ended = Self.append(frames, to: &output, after: &lastSentId)
+            return Step(output: output, ends: ended)
+        case .status(let status):
+            output.writeString(ServerSentEvent(event: "status", data: JobEvent.status(status).data).framed)
+            return Step(output: output, ends: false)
+        case .ended(let event, let id):
+            output.writeString(ServerSentEvent(event: event.name, data: event.data, id: String(id)).framed)
+            return Step(output: output, ends: true)
+        }
+    }
+
+    /// Asks the hub for a wake-up at the next heartbeat or the timeout, unless an earlier one is due.
+    /// When writes moved the heartbeat later, the earlier wake-up comes anyway and finds nothing to do.
+    @inline(never)
+    func scheduleWake(_ state: inout TailState) {
+        let due = min(state.lastWrite + source.configuration.heartbeat, state.deadline)
+        if state.scheduled.map({ due < $0 }) ?? true {
+            subscription.wake(at: due)
+            state.scheduled = due
+        }
+    }
+
+    /// Turns one wake-up into what to send.
+    @inline(never)
+    func handle(_ wake: DeliveryWake, state: inout TailState) throws -> Step {
+        if wake.closed { return Step(output: nil, ends: true) }
+        var buffer = ByteBuffer()
+        if wake.draining {
+            // A short retry: the replacement connection should come quickly.
+            buffer.writeString("retry: 250\n\n")
+            return Step(output: buffer, ends: true)
+        }
+        if wake.due { state.scheduled = nil }
+        if let job = wake.stored {
+            // The store saw the end; the spool may have it too by now, so prefer its exact frames.
+            if try readNew(from: &state.offset, into: &buffer, after: &state.lastSentId) {
+                return Step(output: buffer, ends: true)
             }
-            let wake = await subscription.next()
-            if wake.closed { return }
-            var buffer = ByteBuffer()
-            if wake.draining {
-                // A short retry: the replacement connection should come quickly.
-                buffer.writeString("retry: 250\n\n")
-                return try await write(buffer)
-            }
-            if wake.due { scheduled = nil }
-            if let job = wake.stored {
-                // The store saw the end; the spool may have it too by now, so prefer its exact frames.
-                if try readNew(from: &offset, into: &buffer, after: &lastSentId) {
-                    return try await write(buffer)
-                }
-                if let event = JobEvent.terminal(of: job) {
-                    let id = JobStreamSource.terminalEventId(of: job, spooledUpTo: lastSentId)
-                    buffer.writeString(ServerSentEvent(event: event.name, data: event.data, id: String(id)).framed)
-                    return try await write(buffer)
-                }
-            }
-            // A due wake-up also reads the file: the backstop should an inotify event ever go missing.
-            if wake.spoolChanged || wake.due, try readNew(from: &offset, into: &buffer, after: &lastSentId) {
-                return try await write(buffer)
-            }
-            let now = clock.now
-            if now >= deadline {
-                buffer.writeString(ServerSentEvent(event: "timeout", data: JobEvent.timeout.data).framed)
-                return try await write(buffer)
-            }
-            if buffer.readableBytes == 0, now - lastWrite >= configuration.heartbeat {
-                buffer.writeString(ServerSentEvent.comment("heartbeat"))
-            }
-            if buffer.readableBytes > 0 {
-                try await write(buffer)
-                lastWrite = now
+            if let event = JobEvent.terminal(of: job) {
+                let id = JobStreamSource.terminalEventId(of: job, spooledUpTo: state.lastSentId)
+                buffer.writeString(ServerSentEvent(event: event.name, data: event.data, id: String(id)).framed)
+                return Step(output: buffer, ends: true)
             }
         }
+        // A due wake-up also reads the file: the backstop should an inotify event ever go missing.
+        if wake.spoolChanged || wake.due, try readNew(from: &state.offset, into: &buffer, after: &state.lastSentId) {
+            return Step(output: buffer, ends: true)
+        }
+        let now = ContinuousClock.now
+        if now >= state.deadline {
+            buffer.writeString(ServerSentEvent(event: "timeout", data: JobEvent.timeout.data).framed)
+            return Step(output: buffer, ends: true)
+        }
+        if buffer.readableBytes == 0, now - state.lastWrite >= source.configuration.heartbeat {
+            buffer.writeString(ServerSentEvent.comment("heartbeat"))
+        }
+        guard buffer.readableBytes > 0 else { return Step(output: nil, ends: false) }
+        state.lastWrite = now
+        return Step(output: buffer, ends: false)
     }
 
     /// Reads what the spool gained since `offset`; returns whether the job's terminal event was among it.

@@ -8,20 +8,29 @@ public struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     public init() {}
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        // The translation is out of line: a waiting stream keeps this frame for as long as it is open.
         do {
             return try await next(request, context)
-        } catch let error as APIError {
-            throw error
-        } catch let error as JobStoreError where error.code == .unavailable {
-            context.logger.warning("store unavailable", metadata: ["error": "\(error)"])
-            throw APIError.storeUnavailable
-        } catch let error as HTTPError {
-            throw Self.translate(error)
-        } catch is CancellationError {
-            throw APIError(.serviceUnavailable, code: "shutting_down", message: "The service is shutting down; try again.", retryAfter: 1)
         } catch {
-            context.logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))"])
-            throw APIError(.internalServerError, code: "internal_error", message: "Something went wrong on our side.")
+            throw Self.translate(error, logger: context.logger)
+        }
+    }
+
+    @inline(never)
+    static func translate(_ error: any Error, logger: Logger) -> APIError {
+        switch error {
+        case let error as APIError:
+            return error
+        case let error as JobStoreError where error.code == .unavailable:
+            logger.warning("store unavailable", metadata: ["error": "\(error)"])
+            return APIError.storeUnavailable
+        case let error as HTTPError:
+            return translate(error)
+        case is CancellationError:
+            return APIError(.serviceUnavailable, code: "shutting_down", message: "The service is shutting down; try again.", retryAfter: 1)
+        default:
+            logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))"])
+            return APIError(.internalServerError, code: "internal_error", message: "Something went wrong on our side.")
         }
     }
 
