@@ -37,7 +37,7 @@ enum GatewayApplication {
 
         var app = Application(
             router: router,
-            configuration: .init(address: .hostname(settings.common.host, port: settings.common.port), serverName: "tutorline-gateway"),
+            configuration: settings.common.serverConfiguration(name: "tutorline-gateway"),
             services: connection.services + [QueueMetricsReporter(store: connection.store, logger: logger)],
             logger: logger
         )

@@ -43,7 +43,7 @@ enum StreamApplication {
         return Application(
             router: router,
             server: .http1(configuration: .init(additionalChannelHandlers: [ClientCloseHandler()])),
-            configuration: .init(address: .hostname(settings.common.host, port: settings.common.port), serverName: "tutorline-stream"),
+            configuration: settings.common.serverConfiguration(name: "tutorline-stream"),
             services: connection.services + [watcher, clock],
             logger: logger
         )

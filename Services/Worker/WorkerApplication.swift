@@ -59,7 +59,7 @@ enum WorkerApplication {
         router.addOperationalRoutes(metrics: metrics) { try await connection.store.ping() }
         return Application(
             router: router,
-            configuration: .init(address: .hostname(settings.common.host, port: settings.common.port), serverName: "tutorline-worker"),
+            configuration: settings.common.serverConfiguration(name: "tutorline-worker"),
             services: services,
             logger: logger
         )

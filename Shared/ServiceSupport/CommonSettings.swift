@@ -1,3 +1,4 @@
+import Hummingbird
 import Logging
 
 /// The settings every service reads.
@@ -35,5 +36,16 @@ public struct CommonSettings: Sendable {
             throw SettingsError(Self.logFormat.name, "must be text or json, got \"\(format)\"")
         }
         self.logFormat = logFormat
+    }
+}
+
+extension CommonSettings {
+    /// The HTTP server configuration of a service listening where these settings say.
+    ///
+    /// The listen backlog is the kernel's usual ceiling rather than Hummingbird's 256: when a
+    /// stream replica goes away, thousands of browsers reconnect to the others at once, and a
+    /// full backlog drops their SYNs, which the client retries only after a second.
+    public func serverConfiguration(name: String) -> ApplicationConfiguration {
+        ApplicationConfiguration(address: .hostname(host, port: port), serverName: name, backlog: 4096)
     }
 }
