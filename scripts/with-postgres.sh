@@ -41,7 +41,7 @@ as_pg "$pg_bin/initdb" -D "$tmp/data" -U tutorline -A trust --no-sync -E UTF8 >"
   exit 1
 }
 as_pg "$pg_bin/pg_ctl" -D "$tmp/data" -l "$tmp/server.log" -w -t 60 start \
-  -o "-p $port -k $tmp -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400" \
+  -o "-p $port -k $tmp -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400 -c shared_preload_libraries=pg_stat_statements" \
   >/dev/null || {
   cat "$tmp/server.log" >&2
   exit 1

@@ -15,62 +15,65 @@ struct Bench: AsyncParsableCommand {
             figures), an LLM stand-in, and a store: Postgres needs TEST_DATABASE_URL (scripts/with-postgres.sh \
             starts one), SQLite needs nothing.
             """,
-        subcommands: [Latency.self, Fanout.self],
+        subcommands: [Latency.self, Fanout.self, Throughput.self, WaitingCost.self],
         defaultSubcommand: Latency.self
     )
 }
 
 struct Latency: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "POST → first delta and POST → completed, one job at a time, minus the stand-in's own time."
+        abstract: "POST → first delta and POST → completed, minus the stand-in's own time: one job at a time, or at a steady rate."
     )
 
     @Option(help: "How many jobs.") var jobs = 100
     @Option(help: "postgres or sqlite.") var store = "postgres"
     @Option(help: "llm (the streaming stand-in) or offline (the offline engine).") var engine = "llm"
     @Option(help: "The stand-in's delay per piece, in milliseconds.") var pieceDelay = 0
+    @Option(help: "Jobs started per second, each followed by its own browser; 0 runs them one at a time.") var rate = 0.0
+
+    /// One job's figures.
+    struct Sample: Sendable {
+        var first: Duration
+        var completed: Duration
+        var overheadFirst: Duration?
+        var overheadCompleted: Duration?
+    }
 
     func run() async throws {
         guard let kind = StoreKind(rawValue: store) else { throw ValidationError("--store is postgres or sqlite") }
-        var environment = ["LOG_LEVEL": "warning", "OFFLINE_PACE_MS": "0", "ANON_RATE_LIMIT": "0"]
+        var environment = ["LOG_LEVEL": "warning", "OFFLINE_PACE_MS": "0", "ANON_RATE_LIMIT": "0", "WORKER_CONCURRENCY": "16"]
         if engine == "offline" { environment["LLM_BASE_URL"] = "" }
         let llm = LLMStandIn(chunkDelay: .milliseconds(pieceDelay))
-        let clock = ContinuousClock()
-        let samples = try await withTestSystem(llm: llm, store: kind, environment: environment) { system in
-            var first: [Duration] = []
-            var completed: [Duration] = []
-            var overheadFirst: [Duration] = []
-            var overheadCompleted: [Duration] = []
-            for index in 0..<(jobs + 5) {
-                let question = "Benchmark question \(index): how do tokens and context windows work?"
-                let start = clock.now
-                let accepted = try await TestHTTP.postJSON("\(system.gatewayURL)/api/landing-assistant/query", ["question": question])
-                guard let streamUrl = try accepted.json()["streamUrl"] as? String else { throw ValidationError("no streamUrl: \(accepted.body)") }
-                let firstDelta = FirstDelta()
-                let stream = try await readEventStream(system.absolute(streamUrl)) { events in
-                    if events.last?.event == "delta" { firstDelta.mark(clock.now) }
-                    return false
+        let warmUp = 5
+        let (samples, elapsed) = try await withTestSystem(llm: llm, store: kind, environment: environment) { system in
+            for index in 0..<warmUp { _ = try await Self.measure(index: -1 - index, system: system, llm: llm) }
+            let clock = ContinuousClock()
+            let start = clock.now
+            var samples: [Sample] = []
+            if rate > 0 {
+                // Open loop: jobs start on schedule whether or not earlier ones have finished.
+                samples = try await withThrowingTaskGroup(of: Sample.self) { group in
+                    for index in 0..<jobs {
+                        try await clock.sleep(until: start + .seconds(Double(index) / rate))
+                        group.addTask { try await Self.measure(index: index, system: system, llm: llm) }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
                 }
-                let end = clock.now
-                guard stream.data(of: "completed") != nil, let firstAt = firstDelta.instant else {
-                    throw ValidationError("job \(index) did not complete: \(stream.raw.suffix(500))")
-                }
-                guard index >= 5 else { continue }  // warm-up
-                first.append(firstAt - start)
-                completed.append(end - start)
-                if engine == "llm", let timing = llm.timing(for: question), let piece = timing.firstPiece, let finished = timing.finished {
-                    overheadFirst.append((firstAt - start) - (piece - timing.received))
-                    overheadCompleted.append((end - start) - (finished - timing.received))
-                }
+            } else {
+                for index in 0..<jobs { samples.append(try await Self.measure(index: index, system: system, llm: llm)) }
             }
-            return (first, completed, overheadFirst, overheadCompleted)
+            return (samples, clock.now - start)
         }
-        print("scenario latency: \(jobs) jobs, store \(store), engine \(engine), stand-in delay \(pieceDelay) ms/piece, binaries \(ServiceProcess.binaryDirectory)")
+        let pacing = rate > 0 ? "\(rate) jobs/s started on schedule" : "one at a time"
+        print("scenario latency: \(jobs) jobs, \(pacing), store \(store), engine \(engine), stand-in delay \(pieceDelay) ms/piece, binaries \(ServiceProcess.binaryDirectory)")
         print("| measure | p50 ms | p99 ms | max ms |")
         print("|---|---|---|---|")
-        var json: [String: Double] = [:]
-        for (name, values) in [("POST → first delta", samples.0), ("POST → completed", samples.1),
-                               ("overhead to first delta", samples.2), ("overhead to completed", samples.3)] where !values.isEmpty {
+        var json: [String: Double] = ["jobs": Double(jobs), "rate": rate, "achieved_jobs_per_s": Double(jobs) / Self.seconds(elapsed)]
+        let series: [(String, [Duration])] = [
+            ("POST → first delta", samples.map(\.first)), ("POST → completed", samples.map(\.completed)),
+            ("overhead to first delta", samples.compactMap(\.overheadFirst)), ("overhead to completed", samples.compactMap(\.overheadCompleted)),
+        ]
+        for (name, values) in series where !values.isEmpty {
             let (p50, p99, max) = Self.percentiles(values)
             print("| \(name) | \(Self.format(p50)) | \(Self.format(p99)) | \(Self.format(max)) |")
             let key = name.replacingOccurrences(of: " → ", with: "_").replacingOccurrences(of: " ", with: "_")
@@ -81,8 +84,36 @@ struct Latency: AsyncParsableCommand {
         print("RESULT " + String(decoding: data, as: UTF8.self))
     }
 
+    /// Asks one question as a browser would and follows its stream to the end.
+    static func measure(index: Int, system: TestSystem, llm: LLMStandIn) async throws -> Sample {
+        let clock = ContinuousClock()
+        let question = "Benchmark question \(index) \(UUID().uuidString.prefix(8)): how do tokens and context windows work?"
+        let start = clock.now
+        let accepted = try await TestHTTP.postJSON("\(system.gatewayURL)/api/landing-assistant/query", ["question": question])
+        guard let streamUrl = try accepted.json()["streamUrl"] as? String else { throw ValidationError("no streamUrl: \(accepted.body)") }
+        let firstDelta = FirstDelta()
+        let stream = try await readEventStream(system.absolute(streamUrl)) { events in
+            if events.last?.event == "delta" { firstDelta.mark(clock.now) }
+            return false
+        }
+        let end = clock.now
+        guard stream.data(of: "completed") != nil, let firstAt = firstDelta.instant else {
+            throw ValidationError("job \(index) did not complete: \(stream.raw.suffix(500))")
+        }
+        var sample = Sample(first: firstAt - start, completed: end - start)
+        if let timing = llm.timing(for: question), let piece = timing.firstPiece, let finished = timing.finished {
+            sample.overheadFirst = (firstAt - start) - (piece - timing.received)
+            sample.overheadCompleted = (end - start) - (finished - timing.received)
+        }
+        return sample
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
     static func percentiles(_ values: [Duration]) -> (Double, Double, Double) {
-        let sorted = values.map { Double($0.components.seconds) * 1000 + Double($0.components.attoseconds) / 1e15 }.sorted()
+        let sorted = values.map { seconds($0) * 1000 }.sorted()
         func at(_ q: Double) -> Double { sorted[min(sorted.count - 1, Int((Double(sorted.count) * q).rounded(.up)) - 1)] }
         return (at(0.5), at(0.99), sorted.last ?? 0)
     }

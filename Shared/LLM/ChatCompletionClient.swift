@@ -107,9 +107,13 @@ public struct ChatCompletionClient: Sendable {
         _ body: HTTPClientResponse.Body, touch: @Sendable () -> Void, onDelta: @Sendable (String) async throws -> Void
     ) async throws {
         var parser = EventStreamParser()
+        let decoder = JSONDecoder()
         var finished = false
         for try await buffer in body {
             touch()
+            // Pieces that arrived in one read go on as one: they would reach the browser at the
+            // same instant anyway, and each costs a spool append and a wake-up of every reader.
+            var arrived = ""
             for event in parser.feed(buffer.readableBytesView) {
                 if event.data == "[DONE]" {
                     finished = true
@@ -117,15 +121,16 @@ public struct ChatCompletionClient: Sendable {
                 }
                 let chunk: ChatCompletionChunk
                 do {
-                    chunk = try JSONDecoder().decode(ChatCompletionChunk.self, from: Data(event.data.utf8))
+                    chunk = try decoder.decode(ChatCompletionChunk.self, from: Data(event.data.utf8))
                 } catch {
                     throw LLMError(.malformedResponse, "The language model sent a chunk that is not JSON.")
                 }
                 for choice in chunk.choices {
-                    if let text = choice.delta?.content, !text.isEmpty { try await onDelta(text) }
+                    if let text = choice.delta?.content { arrived += text }
                     if choice.finish_reason != nil { finished = true }
                 }
             }
+            if !arrived.isEmpty { try await onDelta(arrived) }
         }
         guard finished else {
             throw LLMError(.streamCut, "The language model's stream ended before the answer was complete.")

@@ -49,6 +49,25 @@ public enum TestDatabase {
         }
     }
 
+    /// The rows of a query returning an integer and a text column, on the database `url` names.
+    public static func rows(_ sql: String, on url: String) async throws -> [(Int, String)] {
+        guard let target = PostgresURL(url) else { throw Missing() }
+        let connection = try await PostgresConnection.connect(
+            configuration: try target.connectionConfiguration(), id: 3, logger: Logger(label: "test-db")
+        )
+        do {
+            var values: [(Int, String)] = []
+            for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "test-db")).decode((Int, String).self) {
+                values.append(row)
+            }
+            try await connection.close()
+            return values
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
     /// Runs one statement on the server's admin database.
     public static func execute(_ sql: String, on server: PostgresURL) async throws {
         let connection = try await PostgresConnection.connect(

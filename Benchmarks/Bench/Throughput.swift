@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import TestSupport
+
+/// Jobs per second through the whole pipeline: gateway → store → worker (instant stand-in) →
+/// spool → stream, each job followed to `completed` by its own browser.
+struct Throughput: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Jobs/s through gateway → store → worker → spool → stream, instant LLM stand-in.")
+
+    @Option(help: "How many jobs in all.") var jobs = 3000
+    @Option(help: "Browsers asking at once (each asks, follows its stream to the end, asks again).") var clients = 64
+    @Option(help: "The worker's WORKER_CONCURRENCY.") var workerConcurrency = 32
+    @Option(help: "postgres or sqlite.") var store = "postgres"
+
+    func run() async throws {
+        guard let kind = StoreKind(rawValue: store) else { throw ValidationError("--store is postgres or sqlite") }
+        let environment = [
+            "LOG_LEVEL": "warning", "ANON_RATE_LIMIT": "0", "WORKER_CONCURRENCY": String(workerConcurrency),
+        ]
+        let llm = LLMStandIn(chunkDelay: .zero)
+        let (completed, failed, elapsed, statements) = try await withTestSystem(llm: llm, store: kind, environment: environment) { system in
+            for index in 0..<5 { _ = try await Latency.measure(index: -1 - index, system: system, llm: llm) }  // warm-up
+            let statistics = kind == .postgres ? await StatementStatistics(database: system.databaseURL) : nil
+            let clock = ContinuousClock()
+            let start = clock.now
+            let (completed, failed) = await withTaskGroup(of: (Int, Int).self) { group in
+                for client in 0..<clients {
+                    group.addTask {
+                        var completed = 0
+                        var failed = 0
+                        for index in stride(from: client, to: jobs, by: clients) {
+                            do {
+                                _ = try await Latency.measure(index: index, system: system, llm: llm)
+                                completed += 1
+                            } catch {
+                                failed += 1
+                            }
+                        }
+                        return (completed, failed)
+                    }
+                }
+                return await group.reduce(into: (0, 0)) { $0.0 += $1.0; $0.1 += $1.1 }
+            }
+            let elapsed = clock.now - start
+            return (completed, failed, elapsed, await statistics?.top() ?? [])
+        }
+        let seconds = Latency.seconds(elapsed)
+        print("scenario throughput: \(jobs) jobs, \(clients) browsers at once, worker concurrency \(workerConcurrency), store \(store), instant stand-in, binaries \(ServiceProcess.binaryDirectory)")
+        print("| measure | value |")
+        print("|---|---|")
+        print("| jobs completed | \(completed) |")
+        print("| jobs that failed or never completed | \(failed) |")
+        print("| elapsed | \(String(format: "%.2f", seconds)) s |")
+        print("| throughput | \(String(format: "%.0f", Double(completed) / seconds)) jobs/s |")
+        if !statements.isEmpty {
+            print("\nPostgres statements during the run, by total execution time (pg_stat_statements):")
+            for line in statements { print("    " + line) }
+        }
+        let json: [String: Double] = [
+            "jobs": Double(jobs), "clients": Double(clients), "completed": Double(completed), "failed": Double(failed),
+            "jobs_per_s": Double(completed) / seconds,
+        ]
+        print("RESULT " + String(decoding: try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]), as: UTF8.self))
+    }
+}
+
+/// Where Postgres spent its time during a run, when `pg_stat_statements` is loaded (scripts/with-postgres.sh loads it).
+struct StatementStatistics {
+    let database: String
+
+    /// Starts counting from now; nil when the extension is not available.
+    init?(database: String) async {
+        self.database = database
+        do {
+            _ = try await TestDatabase.integers("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", on: database)
+            _ = try await TestDatabase.integers("SELECT 1 FROM (SELECT pg_stat_statements_reset()) AS reset", on: database)
+        } catch {
+            return nil
+        }
+    }
+
+    /// The statements that took the most time, one line each: total ms, calls, mean ms, text.
+    func top(_ count: Int = 10) async -> [String] {
+        let rows = (try? await TestDatabase.rows(
+            """
+            SELECT (total_exec_time * 1000)::int8, calls || ' calls, ' || round(mean_exec_time::numeric, 3) || ' ms each: '
+                || left(regexp_replace(query, '\\s+', ' ', 'g'), 100)
+            FROM pg_stat_statements
+            WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query NOT LIKE '%pg_stat_statements%'
+            ORDER BY total_exec_time DESC LIMIT \(count)
+            """,
+            on: database
+        )) ?? []
+        return rows.map { String(format: "%8.1f ms total, ", Double($0.0) / 1000) + $0.1 }
+    }
+}
