@@ -30,6 +30,7 @@ struct Latency: AsyncParsableCommand {
     @Option(help: "llm (the streaming stand-in) or offline (the offline engine).") var engine = "llm"
     @Option(help: "The stand-in's delay per piece, in milliseconds.") var pieceDelay = 0
     @Option(help: "Jobs started per second, each followed by its own browser; 0 runs them one at a time.") var rate = 0.0
+    @Option(help: "The worker's WORKER_CONCURRENCY.") var workerConcurrency = 4
 
     /// One job's figures.
     struct Sample: Sendable {
@@ -41,7 +42,7 @@ struct Latency: AsyncParsableCommand {
 
     func run() async throws {
         guard let kind = StoreKind(rawValue: store) else { throw ValidationError("--store is postgres or sqlite") }
-        var environment = ["LOG_LEVEL": "warning", "OFFLINE_PACE_MS": "0", "ANON_RATE_LIMIT": "0", "WORKER_CONCURRENCY": "16"]
+        var environment = ["LOG_LEVEL": "warning", "OFFLINE_PACE_MS": "0", "ANON_RATE_LIMIT": "0", "WORKER_CONCURRENCY": String(workerConcurrency)]
         if engine == "offline" { environment["LLM_BASE_URL"] = "" }
         let llm = LLMStandIn(chunkDelay: .milliseconds(pieceDelay))
         let warmUp = 5
@@ -93,10 +94,13 @@ struct Latency: AsyncParsableCommand {
         guard let streamUrl = try accepted.json()["streamUrl"] as? String else { throw ValidationError("no streamUrl: \(accepted.body)") }
         let firstDelta = FirstDelta()
         let stream = try await readEventStream(system.absolute(streamUrl)) { events in
-            if events.last?.event == "delta" { firstDelta.mark(clock.now) }
+            if events.contains(where: { $0.event == "delta" }) { firstDelta.mark(clock.now) }
             return false
         }
         let end = clock.now
+        // A delta that came in the same read as the end (the job finished before the stream opened)
+        // is not seen by the callback, which stops at the terminal event.
+        if stream.events.contains(where: { $0.event == "delta" }) { firstDelta.mark(end) }
         guard stream.data(of: "completed") != nil, let firstAt = firstDelta.instant else {
             throw ValidationError("job \(index) did not complete: \(stream.raw.suffix(500))")
         }

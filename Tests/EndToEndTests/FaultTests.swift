@@ -111,6 +111,53 @@ struct FaultTests {
         }
     }
 
+    @Test func aFullSpoolFailsTheJobClearlyAndTheWorkerCarriesOn() async throws {
+        try await withTestSystem(environment: ["STREAM_SILENCE_SECONDS": "1", "JOB_MAX_ATTEMPTS": "2"]) { system in
+            // The job's spool file is /dev/full: every write fails with ENOSPC, as on a full disk.
+            await system.worker.stop()
+            let (jobId, url) = try await StreamTests.ask(system, "Is there room for this answer?")
+            try FileManager.default.createSymbolicLink(
+                atPath: "\(system.spoolDir)/\(jobId.lowercased()).events", withDestinationPath: "/dev/full"
+            )
+            let worker = try await ServiceProcess("tutorline-worker", environment: system.environment, port: freePort(), logDirectory: system.workDir)
+            defer { worker.signal(SIGKILL) }
+
+            let stream = try await readEventStream(url)
+            let failed = try #require(stream.data(of: "failed"), "\(stream.raw)")
+            #expect(failed["code"] as? String == "spool_unavailable")
+            #expect(worker.log.contains("No space left on device"), "the cause is in the worker's log")
+            let poll = try await TestHTTP.get("\(system.gatewayURL)/api/landing-assistant/job/\(jobId)")
+            #expect(try poll.json()["status"] as? String == "FAILED")
+
+            // Nothing else is harmed: the next question is answered in full.
+            let (_, next) = try await StreamTests.ask(system, "And this one?")
+            #expect(try await readEventStream(next).data(of: "completed")?["answer"] as? String == LLMStandIn.answer(to: "And this one?"))
+            #expect(worker.isRunning && system.stream.isRunning)
+            await worker.stop()
+        }
+    }
+
+    @Test func aSpoolTheWorkerMayNotWriteFailsTheJobClearly() async throws {
+        try await withTestSystem(environment: ["STREAM_SILENCE_SECONDS": "1", "JOB_MAX_ATTEMPTS": "2"]) { system in
+            // A volume mounted with the wrong owner: the spool belongs to root, the worker runs as nobody.
+            await system.worker.stop()
+            let worker = try await ServiceProcess(
+                "tutorline-worker", environment: system.environment, port: freePort(), logDirectory: system.workDir, user: "nobody"
+            )
+            defer { worker.signal(SIGKILL) }
+            let (jobId, url) = try await StreamTests.ask(system, "Can anyone write this down?")
+            let stream = try await readEventStream(url)
+            let failed = try #require(stream.data(of: "failed"), "\(stream.raw)")
+            #expect(failed["code"] as? String == "spool_unavailable")
+            #expect(worker.log.contains("Permission denied"), "the cause is in the worker's log")
+            let poll = try await TestHTTP.get("\(system.gatewayURL)/api/landing-assistant/job/\(jobId)")
+            #expect(try poll.json()["status"] as? String == "FAILED")
+            #expect(!FileManager.default.fileExists(atPath: "\(system.spoolDir)/\(jobId.lowercased()).events"))
+            #expect(worker.isRunning && system.stream.isRunning)
+            await worker.stop()
+        }
+    }
+
     @Test func tokensNeverAppearInLogs() async throws {
         try await withTestSystem(environment: ["LOG_LEVEL": "trace"]) { system in
             let bearer = try await system.userToken("secret-user")

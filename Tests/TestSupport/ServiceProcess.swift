@@ -25,14 +25,24 @@ public final class ServiceProcess: Sendable {
     }
 
     /// Starts `executable` (one of ours by name, or any by absolute path) and waits until its `/healthz` answers.
-    public init(_ executable: String, arguments: [String] = [], environment: [String: String], port: Int, logDirectory: String) async throws {
+    /// - Parameter user: runs the executable as this user (through `runuser`, so the tests must run
+    ///   as root), for faults only an unprivileged process meets, such as a spool it may not write.
+    public init(
+        _ executable: String, arguments: [String] = [], environment: [String: String], port: Int, logDirectory: String, user: String? = nil
+    ) async throws {
         self.name = executable
         self.port = port
         self.logPath = "\(logDirectory)/\(executable)-\(port).log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "\(Self.binaryDirectory)/\(executable)")
-        process.arguments = arguments
+        let path = executable.hasPrefix("/") ? executable : "\(Self.binaryDirectory)/\(executable)"
+        if let user {
+            process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
+            process.arguments = ["-u", user, "--", URL(fileURLWithPath: path).standardizedFileURL.path] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: path)
+            process.arguments = arguments
+        }
         var env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOST": "127.0.0.1", "PORT": String(port)]
         env.merge(environment) { _, new in new }
         process.environment = env
