@@ -34,6 +34,7 @@ struct Latency: AsyncParsableCommand {
 
     /// One job's figures.
     struct Sample: Sendable {
+        var accepted: Duration
         var first: Duration
         var completed: Duration
         var overheadFirst: Duration?
@@ -71,7 +72,7 @@ struct Latency: AsyncParsableCommand {
         print("|---|---|---|---|")
         var json: [String: Double] = ["jobs": Double(jobs), "rate": rate, "achieved_jobs_per_s": Double(jobs) / Self.seconds(elapsed)]
         let series: [(String, [Duration])] = [
-            ("POST → first delta", samples.map(\.first)), ("POST → completed", samples.map(\.completed)),
+            ("POST → 202", samples.map(\.accepted)), ("POST → first delta", samples.map(\.first)), ("POST → completed", samples.map(\.completed)),
             ("overhead to first delta", samples.compactMap(\.overheadFirst)), ("overhead to completed", samples.compactMap(\.overheadCompleted)),
         ]
         for (name, values) in series where !values.isEmpty {
@@ -91,6 +92,7 @@ struct Latency: AsyncParsableCommand {
         let question = "Benchmark question \(index) \(UUID().uuidString.prefix(8)): how do tokens and context windows work?"
         let start = clock.now
         let accepted = try await TestHTTP.postJSON("\(system.gatewayURL)/api/landing-assistant/query", ["question": question])
+        let acceptedAt = clock.now
         guard let streamUrl = try accepted.json()["streamUrl"] as? String else { throw ValidationError("no streamUrl: \(accepted.body)") }
         let firstDelta = FirstDelta()
         let stream = try await readEventStream(system.absolute(streamUrl)) { events in
@@ -104,7 +106,7 @@ struct Latency: AsyncParsableCommand {
         guard stream.data(of: "completed") != nil, let firstAt = firstDelta.instant else {
             throw ValidationError("job \(index) did not complete: \(stream.raw.suffix(500))")
         }
-        var sample = Sample(first: firstAt - start, completed: end - start)
+        var sample = Sample(accepted: acceptedAt - start, first: firstAt - start, completed: end - start)
         if let timing = llm.timing(for: question), let piece = timing.firstPiece, let finished = timing.finished {
             sample.overheadFirst = (firstAt - start) - (piece - timing.received)
             sample.overheadCompleted = (end - start) - (finished - timing.received)
