@@ -23,38 +23,29 @@ public struct PostgresJobStore: JobStore {
     public func enqueue(_ job: NewJob) async throws -> EnqueueOutcome {
         try await translatingErrors {
             // The session is created by its first job and belongs to that job's user from then on.
-            let owners = try await client.query(
-                """
-                WITH created AS (
-                    INSERT INTO chat_sessions (id, user_id, kind) VALUES (\(job.sessionId), \(job.userId), \(job.kind.rawValue))
-                    ON CONFLICT (id) DO NOTHING
-                    RETURNING user_id, kind
-                )
-                SELECT user_id, kind FROM created
-                UNION ALL
-                SELECT user_id, kind FROM chat_sessions WHERE id = \(job.sessionId)
-                LIMIT 1
-                """,
-                logger: logger
-            )
-            for try await (owner, kind) in owners.decode((String, String).self) where owner != job.userId || kind != job.kind.rawValue {
-                throw JobStoreError(.sessionNotOwned, "This conversation belongs to someone else.")
+            var session = PostgresBindings()
+            session.append(job.sessionId)
+            session.append(job.userId)
+            session.append(job.kind.rawValue)
+            for try await row in try await client.execute(PreparedQuery<SessionOwnerSQL>(session), logger: logger) {
+                let (owner, kind) = try row.decode((String, String).self)
+                if owner != job.userId || kind != job.kind.rawValue {
+                    throw JobStoreError(.sessionNotOwned, "This conversation belongs to someone else.")
+                }
             }
             // One statement: the insert and its NOTIFY commit together, so a woken worker finds the row.
-            let inserted = try await client.query(
-                """
-                WITH inserted AS (
-                    INSERT INTO jobs (id, kind, status, question, course_ref, course_id, lesson_id, session_id, user_id, idempotency_key, max_attempts)
-                    VALUES (\(job.id), \(job.kind.rawValue), 'QUEUED', \(job.question), \(job.courseRef), \(job.courseId), \(job.lessonId),
-                            \(job.sessionId), \(job.userId), \(job.idempotencyKey), \(job.maxAttempts))
-                    ON CONFLICT (user_id, kind, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-                    RETURNING \(unescaped: Self.columns)
-                )
-                SELECT \(unescaped: Self.columns), pg_notify(\(Self.notificationChannel), id::text) FROM inserted
-                """,
-                logger: logger
-            )
-            for try await row in inserted {
+            var values = PostgresBindings()
+            values.append(job.id)
+            values.append(job.kind.rawValue)
+            values.append(job.question)
+            values.append(job.courseRef)
+            values.append(job.courseId)
+            values.append(job.lessonId)
+            values.append(job.sessionId)
+            values.append(job.userId)
+            values.append(job.idempotencyKey)
+            values.append(job.maxAttempts)
+            for try await row in try await client.execute(PreparedQuery<InsertJobSQL>(values), logger: logger) {
                 return EnqueueOutcome(job: try Self.decodeJob(row), created: true)
             }
             guard let key = job.idempotencyKey else {
@@ -85,10 +76,9 @@ public struct PostgresJobStore: JobStore {
     public func jobs(ids: [UUID]) async throws -> [Job] {
         guard !ids.isEmpty else { return [] }
         return try await translatingErrors {
-            let rows = try await client.query(
-                "SELECT \(unescaped: Self.columns) FROM jobs WHERE id = ANY(\(ids))",
-                logger: logger
-            )
+            var values = PostgresBindings()
+            values.append(ids)
+            let rows = try await client.execute(PreparedQuery<JobsByIdSQL>(values), logger: logger)
             var jobs: [Job] = []
             for try await row in rows { jobs.append(try Self.decodeJob(row)) }
             return jobs
@@ -97,55 +87,33 @@ public struct PostgresJobStore: JobStore {
 
     public func claim(lease: Duration) async throws -> Job? {
         try await translatingErrors {
-            let rows = try await client.query(
-                """
-                UPDATE jobs SET status = 'PROCESSING', attempts = attempts + 1, lease_token = \(UUID()),
-                       locked_until = now() + \(lease.wholeMilliseconds) * interval '1 millisecond', updated_at = now()
-                WHERE id = (
-                    SELECT id FROM jobs WHERE status = 'QUEUED' AND run_after <= now()
-                    ORDER BY run_after, created_at
-                    FOR UPDATE SKIP LOCKED LIMIT 1
-                )
-                RETURNING \(unescaped: Self.columns)
-                """,
-                logger: logger
-            )
-            for try await row in rows { return try Self.decodeJob(row) }
+            var values = PostgresBindings()
+            values.append(UUID())
+            values.append(lease.wholeMilliseconds)
+            for try await row in try await client.execute(PreparedQuery<ClaimSQL>(values), logger: logger) {
+                return try Self.decodeJob(row)
+            }
             return nil
         }
     }
 
     public func extendLease(jobId: UUID, leaseToken: UUID, by lease: Duration) async throws -> Bool {
-        try await updatesOneRow(
-            """
-            UPDATE jobs SET locked_until = now() + \(lease.wholeMilliseconds) * interval '1 millisecond', updated_at = now()
-            WHERE id = \(jobId) AND lease_token = \(leaseToken) AND status = 'PROCESSING'
-            RETURNING id
-            """
-        )
+        var values = PostgresBindings()
+        values.append(lease.wholeMilliseconds)
+        values.append(jobId)
+        values.append(leaseToken)
+        return try await updatesOneRow(PreparedQuery<ExtendLeaseSQL>(values))
     }
 
     public func complete(jobId: UUID, leaseToken: UUID, result: JobResult, terminalEventId: Int) async throws -> Bool {
         let json = String(decoding: try JSONEncoder().encode(result), as: UTF8.self)
-        // One statement: the result and both messages commit together or not at all, and the
-        // unique (job_id, role) pair keeps each message single whatever the retries.
-        return try await updatesOneRow(
-            """
-            WITH done AS (
-                UPDATE jobs SET status = 'COMPLETED', result = \(json)::jsonb, terminal_event_id = \(terminalEventId),
-                       error_code = NULL, error_message = NULL, lease_token = NULL, locked_until = NULL, updated_at = now()
-                WHERE id = \(jobId) AND lease_token = \(leaseToken) AND status = 'PROCESSING'
-                RETURNING id, session_id, question
-            ), turn AS (
-                INSERT INTO chat_messages (session_id, job_id, role, content)
-                SELECT d.session_id, d.id, m.role, m.content
-                FROM done d CROSS JOIN LATERAL (VALUES (1, 'user', d.question), (2, 'assistant', \(result.answer))) AS m (n, role, content)
-                ORDER BY m.n
-                ON CONFLICT (job_id, role) DO NOTHING
-            )
-            SELECT id FROM done
-            """
-        )
+        var values = PostgresBindings()
+        values.append(json)
+        values.append(terminalEventId)
+        values.append(jobId)
+        values.append(leaseToken)
+        values.append(result.answer)
+        return try await updatesOneRow(PreparedQuery<CompleteSQL>(values))
     }
 
     public func fail(jobId: UUID, leaseToken: UUID, code: String, message: String, terminalEventId: Int) async throws -> Bool {
@@ -197,17 +165,12 @@ public struct PostgresJobStore: JobStore {
 
     public func history(sessionId: UUID, limit: Int) async throws -> [ChatTurn] {
         try await translatingErrors {
-            let rows = try await client.query(
-                """
-                SELECT job_id, role, content FROM (
-                    SELECT id, job_id, role, content FROM chat_messages WHERE session_id = \(sessionId)
-                    ORDER BY id DESC LIMIT \(limit)
-                ) AS recent ORDER BY id
-                """,
-                logger: logger
-            )
+            var values = PostgresBindings()
+            values.append(sessionId)
+            values.append(limit)
             var turns: [ChatTurn] = []
-            for try await (jobId, role, content) in rows.decode((UUID, String, String).self) {
+            for try await row in try await client.execute(PreparedQuery<HistorySQL>(values), logger: logger) {
+                let (jobId, role, content) = try row.decode((UUID, String, String).self)
                 turns.append(ChatTurn(jobId: jobId, role: ChatTurn.Role(rawValue: role) ?? .user, content: content))
             }
             return turns
@@ -245,6 +208,15 @@ public struct PostgresJobStore: JobStore {
     private func updatesOneRow(_ query: PostgresQuery) async throws -> Bool {
         try await translatingErrors {
             let rows = try await client.query(query, logger: logger)
+            var count = 0
+            for try await _ in rows { count += 1 }
+            return count == 1
+        }
+    }
+
+    private func updatesOneRow<SQL>(_ statement: PreparedQuery<SQL>) async throws -> Bool {
+        try await translatingErrors {
+            let rows = try await client.execute(statement, logger: logger)
             var count = 0
             for try await _ in rows { count += 1 }
             return count == 1

@@ -116,20 +116,26 @@ public struct PostgresKnowledgeStore: KnowledgeStore {
     }
 
     private func search(query: String, scope: KnowledgeScope, limit: Int) async throws -> [RetrievedChunk] {
-        let rows = try await client.query(
-            """
-            SELECT c.id, c.lesson_id, l.title, c.heading, c.body, ts_rank_cd(c.search, q, 1)::float8 AS rank
-            FROM chunks c JOIN lessons l ON l.id = c.lesson_id, websearch_to_tsquery('english', \(query)) q
-            WHERE c.scope = \(scope.key) AND c.search @@ q
-            ORDER BY rank DESC, c.position
-            LIMIT \(limit)
-            """,
-            logger: logger
-        )
+        var values = PostgresBindings()
+        values.append(query)
+        values.append(scope.key)
+        values.append(limit)
         var chunks: [RetrievedChunk] = []
-        for try await (id, lessonId, title, heading, body, rank) in rows.decode((String, String, String, String, String, Double).self) {
+        for try await row in try await client.execute(PreparedQuery<SearchSQL>(values), logger: logger) {
+            let (id, lessonId, title, heading, body, rank) = try row.decode((String, String, String, String, String, Double).self)
             chunks.append(RetrievedChunk(chunkId: id, lessonId: lessonId, lessonTitle: title, heading: heading, body: body, rank: rank))
         }
         return chunks
     }
+}
+
+/// The chunks that answer a question best. $1 the `websearch_to_tsquery` text, $2 scope, $3 how many.
+enum SearchSQL: PreparedSQL {
+    static let text = """
+        SELECT c.id, c.lesson_id, l.title, c.heading, c.body, ts_rank_cd(c.search, q, 1)::float8 AS rank
+        FROM chunks c JOIN lessons l ON l.id = c.lesson_id, websearch_to_tsquery('english', $1::text) q
+        WHERE c.scope = $2::text AND c.search @@ q
+        ORDER BY rank DESC, c.position
+        LIMIT $3::int8
+        """
 }

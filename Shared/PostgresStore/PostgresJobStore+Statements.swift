@@ -1,0 +1,91 @@
+// The statements every job runs, prepared once per connection (see `PreparedQuery`).
+
+/// Creates the session with its first job, and returns its owner and assistant either way.
+/// $1 session id, $2 user id, $3 kind.
+enum SessionOwnerSQL: PreparedSQL {
+    static let text = """
+        WITH created AS (
+            INSERT INTO chat_sessions (id, user_id, kind) VALUES ($1::uuid, $2::text, $3::text)
+            ON CONFLICT (id) DO NOTHING
+            RETURNING user_id, kind
+        )
+        SELECT user_id, kind FROM created
+        UNION ALL
+        SELECT user_id, kind FROM chat_sessions WHERE id = $1::uuid
+        LIMIT 1
+        """
+}
+
+/// Inserts a job and announces it in the same statement, so a woken worker finds the row.
+/// $1 id, $2 kind, $3 question, $4 course ref, $5 course id, $6 lesson id, $7 session id,
+/// $8 user id, $9 idempotency key, $10 max attempts.
+enum InsertJobSQL: PreparedSQL {
+    static let text = """
+        WITH inserted AS (
+            INSERT INTO jobs (id, kind, status, question, course_ref, course_id, lesson_id, session_id, user_id, idempotency_key, max_attempts)
+            VALUES ($1::uuid, $2::text, 'QUEUED', $3::text, $4::text, $5::uuid, $6::text, $7::uuid, $8::text, $9::text, $10::int8)
+            ON CONFLICT (user_id, kind, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+            RETURNING \(PostgresJobStore.columns)
+        )
+        SELECT \(PostgresJobStore.columns), pg_notify('\(PostgresJobStore.notificationChannel)', id::text) FROM inserted
+        """
+}
+
+/// $1 the ids.
+enum JobsByIdSQL: PreparedSQL {
+    static let text = "SELECT \(PostgresJobStore.columns) FROM jobs WHERE id = ANY($1::uuid[])"
+}
+
+/// Takes the oldest runnable job. $1 the new lease token, $2 the lease in milliseconds.
+enum ClaimSQL: PreparedSQL {
+    static let text = """
+        UPDATE jobs SET status = 'PROCESSING', attempts = attempts + 1, lease_token = $1::uuid,
+               locked_until = now() + $2::int8 * interval '1 millisecond', updated_at = now()
+        WHERE id = (
+            SELECT id FROM jobs WHERE status = 'QUEUED' AND run_after <= now()
+            ORDER BY run_after, created_at
+            FOR UPDATE SKIP LOCKED LIMIT 1
+        )
+        RETURNING \(PostgresJobStore.columns)
+        """
+}
+
+/// $1 the lease in milliseconds, $2 job id, $3 lease token.
+enum ExtendLeaseSQL: PreparedSQL {
+    static let text = """
+        UPDATE jobs SET locked_until = now() + $1::int8 * interval '1 millisecond', updated_at = now()
+        WHERE id = $2::uuid AND lease_token = $3::uuid AND status = 'PROCESSING'
+        RETURNING id
+        """
+}
+
+/// One statement: the result and both messages commit together or not at all, and the unique
+/// (job_id, role) pair keeps each message single whatever the retries.
+/// $1 result JSON, $2 terminal event id, $3 job id, $4 lease token, $5 the answer.
+enum CompleteSQL: PreparedSQL {
+    static let text = """
+        WITH done AS (
+            UPDATE jobs SET status = 'COMPLETED', result = $1::text::jsonb, terminal_event_id = $2::int8,
+                   error_code = NULL, error_message = NULL, lease_token = NULL, locked_until = NULL, updated_at = now()
+            WHERE id = $3::uuid AND lease_token = $4::uuid AND status = 'PROCESSING'
+            RETURNING id, session_id, question
+        ), turn AS (
+            INSERT INTO chat_messages (session_id, job_id, role, content)
+            SELECT d.session_id, d.id, m.role, m.content
+            FROM done d CROSS JOIN LATERAL (VALUES (1, 'user', d.question), (2, 'assistant', $5::text)) AS m (n, role, content)
+            ORDER BY m.n
+            ON CONFLICT (job_id, role) DO NOTHING
+        )
+        SELECT id FROM done
+        """
+}
+
+/// The last messages of a session, oldest first. $1 session id, $2 how many.
+enum HistorySQL: PreparedSQL {
+    static let text = """
+        SELECT job_id, role, content FROM (
+            SELECT id, job_id, role, content FROM chat_messages WHERE session_id = $1::uuid
+            ORDER BY id DESC LIMIT $2::int8
+        ) AS recent ORDER BY id
+        """
+}
