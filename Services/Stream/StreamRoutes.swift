@@ -23,12 +23,16 @@ struct StreamRoutes: Sendable {
         guard let raw = context.parameters.get("jobId"), let job = UUID(uuidString: raw) else {
             throw APIError.invalidJobId
         }
-        let lastEventId = try Self.lastEventId(request)
         // Token check and opening run in a task of their own: its deep stack (signature check, spool
         // read, store lookup) is freed when it ends, where this connection's task would keep its
         // deepest stack for as long as the browser waits (Swift's task allocator keeps its slabs).
         // Not `async let`: that child is allocated on this task's stack and would stay with it.
-        let opening = try await Task { try await authorizeAndOpen(request, job: job, kind: kind, lastEventId: lastEventId) }.value
+        let open = Task { try await authorizeAndOpen(request, job: job, kind: kind) }
+        let (opening, lastEventId) = try await withTaskCancellationHandler {
+            try await open.value
+        } onCancel: {
+            open.cancel()
+        }
         // StreamApplication puts one on every connection; without it a gone client is noticed at
         // its next heartbeat, when the write fails.
         let closeWatch = try? await context.channel.pipeline.handler(type: ClientCloseHandler.self).get()
@@ -57,15 +61,17 @@ struct StreamRoutes: Sendable {
                 // channel handler's callback rather than `consumeWithCancellationOnInboundClose`:
                 // that costs each waiting connection a task group and a reading task (~5 KB).
                 closeWatch?.onClose { session.clientClosed() }
+                defer { closeWatch?.clear() }
                 try await session.run { buffer in try await writer.write(buffer) }
                 try await writer.finish(nil)
             })
         }
     }
 
-    private func authorizeAndOpen(_ request: Request, job: UUID, kind: AssistantKind, lastEventId: Int?) async throws -> JobStreamSource.Opening {
+    private func authorizeAndOpen(_ request: Request, job: UUID, kind: AssistantKind) async throws -> (JobStreamSource.Opening, Int?) {
         try await authorize(request, job: job, kind: kind)
-        return try await source.open(job: job, lastEventId: lastEventId)
+        let lastEventId = try Self.lastEventId(request)
+        return (try await source.open(job: job, lastEventId: lastEventId), lastEventId)
     }
 
     private func authorize(_ request: Request, job: UUID, kind: AssistantKind) async throws {

@@ -1,6 +1,7 @@
 import Jobs
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// The hub's clock: turns the timer wheel (heartbeats, timeouts, spool checks, each connection
 /// at its own time) and, for jobs whose spool stayed silent, asks the store in one batched query
@@ -31,13 +32,21 @@ public struct DeliveryClock: Service {
     public func run() async throws {
         let clock = ContinuousClock()
         var nextSweep = clock.now + configuration.sweepInterval
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: hub.granularity) }
-            let now = clock.now
-            hub.fireDue(now: now)
-            if now >= nextSweep {
-                nextSweep = now + configuration.sweepInterval
-                await sweep()
+        let sweeping = SweepGate()
+        await withDiscardingTaskGroup { group in
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: hub.granularity) }
+                let now = clock.now
+                hub.fireDue(now: now)
+                // The sweep runs beside the wheel: a store that takes its whole deadline to answer
+                // (an outage) must not hold up every heartbeat and timeout. One sweep at a time.
+                if now >= nextSweep, sweeping.enter() {
+                    nextSweep = now + configuration.sweepInterval
+                    group.addTask {
+                        await sweep()
+                        sweeping.leave()
+                    }
+                }
             }
         }
     }
@@ -52,4 +61,14 @@ public struct DeliveryClock: Service {
             logger.warning("store check of silent jobs failed", metadata: ["jobs": "\(silent.count)", "error": "\(error)"])
         }
     }
+}
+
+/// Lets one sweep run at a time.
+private final class SweepGate: Sendable {
+    private let running = Atomic<Bool>(false)
+
+    /// Whether the caller may start a sweep (none is running).
+    func enter() -> Bool { !running.exchange(true, ordering: .acquiringAndReleasing) }
+
+    func leave() { running.store(false, ordering: .releasing) }
 }

@@ -44,10 +44,11 @@ public final class DirectoryWatcher: Service, Sendable {
         }
         let mask = UInt32(IN_MODIFY | IN_CREATE | IN_MOVED_TO)
         guard inotify_add_watch(fd, directory, mask) >= 0 else {
+            // ENOSPC here means the host's max_user_watches is spent: degrade, do not stop the service.
             let error = errno
             close(fd)
-            logger.error("cannot watch the directory", metadata: ["path": "\(directory)", "errno": "\(error)"])
-            throw WatchError(errno: error)
+            logger.error("cannot watch the directory; falling back to periodic checks", metadata: ["path": "\(directory)", "errno": "\(error)"])
+            return await reportPeriodically()
         }
         // inotify reads block, so they get a thread of their own rather than a cooperative one.
         let finished = AsyncStream<Void>.makeStream()
@@ -107,10 +108,4 @@ public final class DirectoryWatcher: Service, Sendable {
         }
     }
     #endif
-
-    /// The directory could not be watched.
-    public struct WatchError: Error, CustomStringConvertible {
-        public let errno: Int32
-        public var description: String { "cannot watch directory: \(String(cString: strerror(errno)))" }
-    }
 }

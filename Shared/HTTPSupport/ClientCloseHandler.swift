@@ -18,14 +18,20 @@ public final class ClientCloseHandler: ChannelInboundHandler, RemovableChannelHa
 
     public init() {}
 
-    /// Runs `action` once when the client goes away, at once if it already has. A later call
-    /// replaces an earlier action (the connection's previous response has ended).
+    /// Runs `action` once when the client goes away, at once if it already has. Call
+    /// ``clear()`` when the response ends: the action holds the response's state, and a kept-alive
+    /// connection may sit idle for a long time after it.
     public func onClose(_ action: @escaping @Sendable () -> Void) {
         let closed = state.withLock { state in
             if !state.closed { state.action = action }
             return state.closed
         }
         if closed { action() }
+    }
+
+    /// Forgets the action: the response it was for has ended.
+    public func clear() {
+        state.withLock { $0.action = nil }
     }
 
     public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {

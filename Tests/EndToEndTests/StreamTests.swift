@@ -76,22 +76,38 @@ struct StreamTests {
         try await withTestSystem { system in
             await system.worker.stop()
             let (_, url) = try await Self.ask(system, "Nobody will wait for this")
-            func openConnections() async throws -> Double? {
-                let metrics = try await TestHTTP.get("\(system.streamURL)/metrics").body
-                let line = metrics.split(separator: "\n").first { $0.hasPrefix("tutorline_sse_connections ") }
-                return line.flatMap { Double($0.split(separator: " ").last ?? "") }
-            }
             let first = try await readEventStream(url) { events in !events.isEmpty }
             #expect(first.events.first?.event == "status")
             // The client has gone; its connection, subscription and task are released without waiting
             // for a heartbeat or the stream timeout.
-            var open = try await openConnections()
+            var open = try await Self.openConnections(system)
             for _ in 0..<50 where open != 0 {
                 try await Task.sleep(for: .milliseconds(20))
-                open = try await openConnections()
+                open = try await Self.openConnections(system)
             }
             #expect(open == 0)
         }
+    }
+
+    @Test func aStreamThatEndedOnAKeptAliveConnectionIsReleased() async throws {
+        try await withTestSystem { system in
+            let (_, url) = try await Self.ask(system, "Short and sweet")
+            let stream = try await readEventStream(url, keepAlive: true)
+            #expect(stream.data(of: "completed") != nil)
+            // The connection stays open in the client's pool; the stream's subscription must not.
+            var open = try await Self.openConnections(system)
+            for _ in 0..<50 where open != 0 {
+                try await Task.sleep(for: .milliseconds(20))
+                open = try await Self.openConnections(system)
+            }
+            #expect(open == 0)
+        }
+    }
+
+    static func openConnections(_ system: TestSystem) async throws -> Double? {
+        let metrics = try await TestHTTP.get("\(system.streamURL)/metrics").body
+        let line = metrics.split(separator: "\n").first { $0.hasPrefix("tutorline_sse_connections ") }
+        return line.flatMap { Double($0.split(separator: " ").last ?? "") }
     }
 
     @Test func streamErrors() async throws {

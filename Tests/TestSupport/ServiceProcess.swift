@@ -25,8 +25,9 @@ public final class ServiceProcess: Sendable {
     }
 
     /// Starts `executable` (one of ours by name, or any by absolute path) and waits until its `/healthz` answers.
-    /// - Parameter user: runs the executable as this user (through `runuser`, so the tests must run
-    ///   as root), for faults only an unprivileged process meets, such as a spool it may not write.
+    /// - Parameter user: runs the executable as this user (through `setpriv`, which execs in place so
+    ///   signals reach the service itself; the tests must run as root), for faults only an
+    ///   unprivileged process meets, such as a spool it may not write.
     public init(
         _ executable: String, arguments: [String] = [], environment: [String: String], port: Int, logDirectory: String, user: String? = nil
     ) async throws {
@@ -37,8 +38,8 @@ public final class ServiceProcess: Sendable {
         let process = Process()
         let path = executable.hasPrefix("/") ? executable : "\(Self.binaryDirectory)/\(executable)"
         if let user {
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-            process.arguments = ["-u", user, "--", URL(fileURLWithPath: path).standardizedFileURL.path] + arguments
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            process.arguments = ["--reuid=\(user)", "--regid=nogroup", "--clear-groups", URL(fileURLWithPath: path).standardizedFileURL.path] + arguments
         } else {
             process.executableURL = URL(fileURLWithPath: path)
             process.arguments = arguments

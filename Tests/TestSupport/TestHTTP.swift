@@ -86,14 +86,15 @@ public func readEventStream(
     _ url: String,
     headers: [(String, String)] = [],
     timeout: Duration = .seconds(30),
+    keepAlive: Bool = false,
     stop: @Sendable ([ServerSentEvent]) -> Bool = { _ in false }
 ) async throws -> ReceivedStream {
     var request = HTTPClientRequest(url: url)
     request.method = .GET
     request.headers.add(name: "Accept", value: "text/event-stream")
-    // The server closes an event stream's connection when the stream ends; a fresh one per
-    // stream keeps the client pool from reusing a socket that is closing.
-    request.headers.add(name: "Connection", value: "close")
+    // A fresh connection per stream unless asked: a stream cut short leaves its socket closing,
+    // and the client pool must not hand that one out again.
+    if !keepAlive { request.headers.add(name: "Connection", value: "close") }
     for (name, value) in headers { request.headers.add(name: name, value: value) }
     let response = try await HTTPClient.shared.execute(request, timeout: .seconds(Int64(timeout.components.seconds)))
     var received = ReceivedStream(status: Int(response.status.code), headers: response.headers, events: [], raw: "", retry: nil, comments: 0, body: "")
