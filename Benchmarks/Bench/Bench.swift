@@ -104,7 +104,7 @@ struct Latency: AsyncParsableCommand {
         // is not seen by the callback, which stops at the terminal event.
         if stream.events.contains(where: { $0.event == "delta" }) { firstDelta.mark(end) }
         guard stream.data(of: "completed") != nil, let firstAt = firstDelta.instant else {
-            throw ValidationError("job \(index) did not complete: \(stream.raw.suffix(500))")
+            throw ValidationError("job \(index) did not complete: events \(stream.events.map { $0.event ?? "message" }), \(stream.raw.prefix(300))")
         }
         var sample = Sample(accepted: acceptedAt - start, first: firstAt - start, completed: end - start)
         if let timing = llm.timing(for: question), let piece = timing.firstPiece, let finished = timing.finished {

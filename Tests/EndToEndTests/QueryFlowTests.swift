@@ -53,6 +53,27 @@ struct QueryFlowTests {
         }
     }
 
+    @Test func aBrowserThatConnectsAsTheJobFinishesStillGetsEveryPiece() async throws {
+        // An instant model, so jobs often finish around the moment their browser connects: every
+        // browser still gets the pieces that make up the answer. (A browser whose job finished
+        // between the stream's first look at the spool and its store lookup once got `completed`
+        // alone; the benchmark found it, `JobStreamSourceTests` pins that exact order.)
+        try await withTestSystem(llm: LLMStandIn(chunkDelay: .zero), environment: ["ANON_RATE_LIMIT": "0"]) { system in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<400 {
+                    let question = "Quick question \(index)"
+                    group.addTask {
+                        let (_, url) = try await StreamTests.ask(system, question)
+                        let stream = try await readEventStream(url)
+                        let answer = try #require(stream.data(of: "completed")?["answer"] as? String, "\(stream.raw)")
+                        #expect(ReceivedStream.deltaText(stream.events) == answer, "events: \(stream.events.map { $0.event ?? "" })")
+                    }
+                    if index % 8 == 7 { try await group.waitForAll() }
+                }
+            }
+        }
+    }
+
     @Test func landingQueryStreamsAnonymously() async throws {
         try await withTestSystem { system in
             let question = "Which course should I take first?"

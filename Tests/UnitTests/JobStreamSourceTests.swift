@@ -1,0 +1,83 @@
+import EventDelivery
+import Foundation
+import Jobs
+import NIOCore
+import Spool
+import TestSupport
+import Synchronization
+import Testing
+
+@Suite struct JobStreamSourceTests {
+    /// A store whose lookups run `beforeLookup` first: here, the worker finishing the job while the
+    /// stream service asks about it.
+    struct FinishingWhileAsked: JobStore {
+        let store: any JobStore
+        let beforeLookup: @Sendable () throws -> Void
+
+        func jobs(ids: [UUID]) async throws -> [Job] {
+            try beforeLookup()
+            return try await store.jobs(ids: ids)
+        }
+
+        func enqueue(_ job: NewJob) async throws -> EnqueueOutcome { try await store.enqueue(job) }
+        func job(id: UUID) async throws -> Job? { try await jobs(ids: [id]).first }
+        func claim(lease: Duration) async throws -> Job? { try await store.claim(lease: lease) }
+        func extendLease(jobId: UUID, leaseToken: UUID, by lease: Duration) async throws -> Bool {
+            try await store.extendLease(jobId: jobId, leaseToken: leaseToken, by: lease)
+        }
+        func complete(jobId: UUID, leaseToken: UUID, result: JobResult, terminalEventId: Int) async throws -> Bool {
+            try await store.complete(jobId: jobId, leaseToken: leaseToken, result: result, terminalEventId: terminalEventId)
+        }
+        func fail(jobId: UUID, leaseToken: UUID, code: String, message: String, terminalEventId: Int) async throws -> Bool {
+            try await store.fail(jobId: jobId, leaseToken: leaseToken, code: code, message: message, terminalEventId: terminalEventId)
+        }
+        func requeue(jobId: UUID, leaseToken: UUID, after delay: Duration, reason: String) async throws -> Bool {
+            try await store.requeue(jobId: jobId, leaseToken: leaseToken, after: delay, reason: reason)
+        }
+        func rescueExpiredLeases() async throws -> Int { try await store.rescueExpiredLeases() }
+        func history(sessionId: UUID, limit: Int) async throws -> [ChatTurn] { try await store.history(sessionId: sessionId, limit: limit) }
+        func queueStatistics() async throws -> QueueStatistics { try await store.queueStatistics() }
+        func ping() async throws { try await store.ping() }
+    }
+
+    @Test func aJobThatFinishesWhileTheStoreIsAskedIsReplayedFromItsSpool() async throws {
+        try await StoreKind.sqlite.withStore { store in
+            let directory = NSTemporaryDirectory() + "spool-\(UUID().uuidString.prefix(8))"
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let spool = Spool(directory: directory)
+            try spool.prepare()
+            let accepted = try await store.enqueue(NewJob(kind: .landing, question: "Quick?", userId: "anonymous")).job
+            let claimed = try #require(try await store.claim(lease: .seconds(30)))
+            let token = try #require(claimed.leaseToken)
+            let result = JobResult(jobId: accepted.id, answer: "Fast.", sessionId: accepted.sessionId)
+            // The worker's whole run, between the stream's first look at the spool and its lookup.
+            let finish: @Sendable () throws -> Void = {
+                let writer = try SpoolWriter(spool: spool, job: accepted.id)
+                try writer.append(event: "status", data: #"{"status":"PROCESSING"}"#)
+                try writer.append(event: "delta", data: #"{"text":"Fast."}"#)
+                try writer.append(event: "completed", data: #"{"answer":"Fast."}"#)
+            }
+            #expect(try await store.complete(jobId: accepted.id, leaseToken: token, result: result, terminalEventId: 3))
+
+            let source = JobStreamSource(
+                spool: spool, hub: DeliveryHub(), lookup: JobLookup(store: FinishingWhileAsked(store: store, beforeLookup: finish)),
+                configuration: .init()
+            )
+            guard case .stream(let session) = try await source.open(job: accepted.id, lastEventId: nil) else {
+                Issue.record("expected a stream")
+                return
+            }
+            let sent = Sent()
+            try await session.run { buffer in sent.append(String(buffer: buffer)) }
+            #expect(sent.text.contains("event: delta\nid: 2\ndata: {\"text\":\"Fast.\"}\n\n"), "\(sent.text)")
+            #expect(sent.text.hasSuffix("event: completed\nid: 3\ndata: {\"answer\":\"Fast.\"}\n\n"), "\(sent.text)")
+        }
+    }
+}
+
+/// What a session wrote.
+final class Sent: Sendable {
+    private let value = Mutex("")
+    var text: String { value.withLock { $0 } }
+    func append(_ text: String) { value.withLock { $0 += text } }
+}
