@@ -43,18 +43,19 @@ public struct JobStreamSource: Sendable {
         // Subscribe before the first read, so that no append falls between the read and the wait.
         let subscription = hub.subscribe(job: job)
         let seen = lastEventId ?? 0
-        var spooled = try spool.read(job: job, from: 0)
-        if spooled == nil {
+        let read: SpoolRead
+        if let spooled = try spool.read(job: job, from: 0) {
+            read = spooled
+        } else {
             // No spool file yet: queued, or ended without one (a failure before any event).
             guard let stored = try await lookup.job(id: job) else { return .notFound }
             // A worker may have claimed and even finished the job while the store was asked: then
             // its spool holds every event, and the browser must get them all, not just the end.
-            spooled = try spool.read(job: job, from: 0)
-            if spooled == nil {
+            guard let spooled = try spool.read(job: job, from: 0) else {
                 return opening(for: stored, spooledUpTo: 0, seen: seen, subscription: subscription, replay: [], offset: 0)
             }
+            read = spooled
         }
-        guard let read = spooled else { return .notFound }
         let frames = read.frames
         if let terminal = frames.last(where: { $0.isTerminal }), let id = terminal.id {
             if seen >= id { return .ended }
