@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Jobs
 
 /// An error answer of the API: a status and the contract's JSON body,
 /// `{"error": {"code": "<snake_case>", "message": "<for a person>"}}`.
@@ -31,8 +32,7 @@ public struct APIError: HTTPResponseError, Sendable, Equatable {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let encoder = JSONEncoder.wire()
         let body = try encoder.encode(Body(error: .init(code: code, message: message)))
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }

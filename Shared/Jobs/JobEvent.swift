@@ -58,8 +58,7 @@ public enum JobEvent: Sendable, Equatable {
     }
 
     private static func encode(_ value: some Encodable) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let encoder = JSONEncoder.wire()
         // Encoding these plain value types cannot fail; "{}" keeps the frame valid regardless.
         guard let data = try? encoder.encode(value) else { return "{}" }
         return String(decoding: data, as: UTF8.self)

@@ -1,4 +1,5 @@
 import Foundation
+import Jobs
 import Logging
 
 /// How log lines are written to standard error.
@@ -46,8 +47,7 @@ public struct JSONLogHandler: LogHandler {
         fields["logger"] = label
         fields["message"] = event.message.description
         if let error = event.error { fields["error"] = "\(error)" }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let encoder = JSONEncoder.wire()
         guard var data = try? encoder.encode(fields) else { return }
         data.append(UInt8(ascii: "\n"))
         FileHandle.standardError.write(data)
