@@ -27,7 +27,7 @@ public struct PostgresJobStore: JobStore {
             session.append(job.sessionId)
             session.append(job.userId)
             session.append(job.kind.rawValue)
-            for try await row in try await client.execute(PreparedQuery<SessionOwnerSQL>(session), logger: logger) {
+            for row in try await client.rows(of: PreparedQuery<SessionOwnerSQL>(session), logger: logger) {
                 let (owner, kind) = try row.decode((String, String).self)
                 if owner != job.userId || kind != job.kind.rawValue {
                     throw JobStoreError(.sessionNotOwned, "This conversation belongs to someone else.")
@@ -45,7 +45,7 @@ public struct PostgresJobStore: JobStore {
             values.append(job.userId)
             values.append(job.idempotencyKey)
             values.append(job.maxAttempts)
-            for try await row in try await client.execute(PreparedQuery<InsertJobSQL>(values), logger: logger) {
+            for row in try await client.rows(of: PreparedQuery<InsertJobSQL>(values), logger: logger) {
                 return EnqueueOutcome(job: try Self.decodeJob(row), created: true)
             }
             guard let key = job.idempotencyKey else {
@@ -78,9 +78,8 @@ public struct PostgresJobStore: JobStore {
         return try await translatingErrors {
             var values = PostgresBindings()
             values.append(ids)
-            let rows = try await client.execute(PreparedQuery<JobsByIdSQL>(values), logger: logger)
             var jobs: [Job] = []
-            for try await row in rows { jobs.append(try Self.decodeJob(row)) }
+            for row in try await client.rows(of: PreparedQuery<JobsByIdSQL>(values), logger: logger) { jobs.append(try Self.decodeJob(row)) }
             return jobs
         }
     }
@@ -90,7 +89,7 @@ public struct PostgresJobStore: JobStore {
             var values = PostgresBindings()
             values.append(UUID())
             values.append(lease.wholeMilliseconds)
-            for try await row in try await client.execute(PreparedQuery<ClaimSQL>(values), logger: logger) {
+            for row in try await client.rows(of: PreparedQuery<ClaimSQL>(values), logger: logger) {
                 return try Self.decodeJob(row)
             }
             return nil
@@ -169,7 +168,7 @@ public struct PostgresJobStore: JobStore {
             values.append(sessionId)
             values.append(limit)
             var turns: [ChatTurn] = []
-            for try await row in try await client.execute(PreparedQuery<HistorySQL>(values), logger: logger) {
+            for row in try await client.rows(of: PreparedQuery<HistorySQL>(values), logger: logger) {
                 let (jobId, role, content) = try row.decode((UUID, String, String).self)
                 turns.append(ChatTurn(jobId: jobId, role: ChatTurn.Role(rawValue: role) ?? .user, content: content))
             }
@@ -216,10 +215,7 @@ public struct PostgresJobStore: JobStore {
 
     private func updatesOneRow<SQL>(_ statement: PreparedQuery<SQL>) async throws -> Bool {
         try await translatingErrors {
-            let rows = try await client.execute(statement, logger: logger)
-            var count = 0
-            for try await _ in rows { count += 1 }
-            return count == 1
+            try await client.rows(of: statement, logger: logger).count == 1
         }
     }
 

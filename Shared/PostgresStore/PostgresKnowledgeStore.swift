@@ -121,7 +121,7 @@ public struct PostgresKnowledgeStore: KnowledgeStore {
         values.append(scope.key)
         values.append(limit)
         var chunks: [RetrievedChunk] = []
-        for try await row in try await client.execute(PreparedQuery<SearchSQL>(values), logger: logger) {
+        for row in try await client.rows(of: PreparedQuery<SearchSQL>(values), logger: logger) {
             let (id, lessonId, title, heading, body, rank) = try row.decode((String, String, String, String, String, Double).self)
             chunks.append(RetrievedChunk(chunkId: id, lessonId: lessonId, lessonTitle: title, heading: heading, body: body, rank: rank))
         }
