@@ -38,8 +38,12 @@ public final class ServiceProcess: Sendable {
         let process = Process()
         let path = executable.hasPrefix("/") ? executable : "\(Self.binaryDirectory)/\(executable)"
         if let user {
+            // A copy beside the logs: the build folder may sit in a home the user cannot enter.
+            let copy = "\(logDirectory)/\(executable)-\(port)"
+            try FileManager.default.copyItem(atPath: URL(fileURLWithPath: path).standardizedFileURL.path, toPath: copy)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: copy)
             process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-            process.arguments = ["--reuid=\(user)", "--regid=nogroup", "--clear-groups", URL(fileURLWithPath: path).standardizedFileURL.path] + arguments
+            process.arguments = ["--reuid=\(user)", "--regid=nogroup", "--clear-groups", copy] + arguments
         } else {
             process.executableURL = URL(fileURLWithPath: path)
             process.arguments = arguments
