@@ -1,29 +1,24 @@
 // The statements every job runs, prepared once per connection (see `PreparedQuery`).
 
-/// Creates the session with its first job, and returns its owner and assistant either way.
-/// $1 session id, $2 user id, $3 kind.
-enum SessionOwnerSQL: PreparedSQL {
+/// Creates the session with its first job, and inserts the job, announced in the same statement
+/// (so a woken worker finds the row), unless the session belongs to another user or assistant.
+/// Returns the job when it went in. $1 id, $2 kind, $3 question, $4 course ref, $5 course id,
+/// $6 lesson id, $7 session id, $8 user id, $9 idempotency key, $10 max attempts.
+enum EnqueueSQL: PreparedSQL {
     static let text = """
         WITH created AS (
-            INSERT INTO chat_sessions (id, user_id, kind) VALUES ($1::uuid, $2::text, $3::text)
+            INSERT INTO chat_sessions (id, user_id, kind) VALUES ($7::uuid, $8::text, $2::text)
             ON CONFLICT (id) DO NOTHING
             RETURNING user_id, kind
-        )
-        SELECT user_id, kind FROM created
-        UNION ALL
-        SELECT user_id, kind FROM chat_sessions WHERE id = $1::uuid
-        LIMIT 1
-        """
-}
-
-/// Inserts a job and announces it in the same statement, so a woken worker finds the row.
-/// $1 id, $2 kind, $3 question, $4 course ref, $5 course id, $6 lesson id, $7 session id,
-/// $8 user id, $9 idempotency key, $10 max attempts.
-enum InsertJobSQL: PreparedSQL {
-    static let text = """
-        WITH inserted AS (
+        ), owner AS (
+            SELECT user_id, kind FROM created
+            UNION ALL
+            SELECT user_id, kind FROM chat_sessions WHERE id = $7::uuid
+            LIMIT 1
+        ), inserted AS (
             INSERT INTO jobs (id, kind, status, question, course_ref, course_id, lesson_id, session_id, user_id, idempotency_key, max_attempts)
-            VALUES ($1::uuid, $2::text, 'QUEUED', $3::text, $4::text, $5::uuid, $6::text, $7::uuid, $8::text, $9::text, $10::int8)
+            SELECT $1::uuid, $2::text, 'QUEUED', $3::text, $4::text, $5::uuid, $6::text, $7::uuid, $8::text, $9::text, $10::int8
+            WHERE NOT EXISTS (SELECT 1 FROM owner WHERE owner.user_id <> $8::text OR owner.kind <> $2::text)
             ON CONFLICT (user_id, kind, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
             RETURNING \(PostgresJobStore.columns)
         )

@@ -22,18 +22,9 @@ public struct PostgresJobStore: JobStore {
 
     public func enqueue(_ job: NewJob) async throws -> EnqueueOutcome {
         try await translatingErrors {
-            // The session is created by its first job and belongs to that job's user from then on.
-            var session = PostgresBindings()
-            session.append(job.sessionId)
-            session.append(job.userId)
-            session.append(job.kind.rawValue)
-            for row in try await client.rows(of: PreparedQuery<SessionOwnerSQL>(session), logger: logger) {
-                let (owner, kind) = try row.decode((String, String).self)
-                if owner != job.userId || kind != job.kind.rawValue {
-                    throw JobStoreError(.sessionNotOwned, "This conversation belongs to someone else.")
-                }
-            }
-            // One statement: the insert and its NOTIFY commit together, so a woken worker finds the row.
+            // One statement on the usual path: the session is created by its first job and belongs
+            // to that job's user from then on; the job goes in, with its NOTIFY, only into a session
+            // of its own user, and the two commit together.
             var values = PostgresBindings()
             values.append(job.id)
             values.append(job.kind.rawValue)
@@ -45,8 +36,13 @@ public struct PostgresJobStore: JobStore {
             values.append(job.userId)
             values.append(job.idempotencyKey)
             values.append(job.maxAttempts)
-            for row in try await client.rows(of: PreparedQuery<InsertJobSQL>(values), logger: logger) {
+            for row in try await client.rows(of: PreparedQuery<EnqueueSQL>(values), logger: logger) {
                 return EnqueueOutcome(job: try Self.decodeJob(row), created: true)
+            }
+            // Nothing went in: the session is someone else's, or the idempotency key was used before.
+            let owners = try await client.query("SELECT user_id, kind FROM chat_sessions WHERE id = \(job.sessionId)", logger: logger)
+            for try await (owner, kind) in owners.decode((String, String).self) where owner != job.userId || kind != job.kind.rawValue {
+                throw JobStoreError(.sessionNotOwned, "This conversation belongs to someone else.")
             }
             guard let key = job.idempotencyKey else {
                 throw JobStoreError.unavailable("the insert returned no row")

@@ -194,9 +194,12 @@ import Testing
             let session = UUID()
             _ = try await store.enqueue(NewJob(kind: .tutor, question: "Mine", courseRef: "c", sessionId: session, userId: "alice"))
             _ = try await store.enqueue(NewJob(kind: .tutor, question: "Still mine", courseRef: "c", sessionId: session, userId: "alice"))
+            let intruding = NewJob(kind: .tutor, question: "Theirs?", courseRef: "c", sessionId: session, userId: "mallory")
             await #expect(throws: JobStoreError(.sessionNotOwned, "This conversation belongs to someone else.")) {
-                try await store.enqueue(NewJob(kind: .tutor, question: "Theirs?", courseRef: "c", sessionId: session, userId: "mallory"))
+                try await store.enqueue(intruding)
             }
+            // Refused means not stored: no job waits in someone else's conversation.
+            #expect(try await store.jobs(ids: [intruding.id]).isEmpty)
             await #expect(throws: JobStoreError.self) {
                 try await store.enqueue(NewJob(kind: .landing, question: "Other assistant", sessionId: session, userId: "alice"))
             }
