@@ -32,36 +32,36 @@ public enum TestDatabase {
 
     /// The integers of the first column of a query's rows, on the database `url` names.
     public static func integers(_ sql: String, on url: String) async throws -> [Int] {
-        guard let target = PostgresURL(url) else { throw Missing() }
-        let connection = try await PostgresConnection.connect(
-            configuration: try target.connectionConfiguration(), id: 2, logger: Logger(label: "test-db")
-        )
-        do {
+        try await withConnection(to: url) { connection in
             var values: [Int] = []
             for try await value in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "test-db")).decode(Int.self) {
                 values.append(value)
             }
-            try await connection.close()
             return values
-        } catch {
-            try? await connection.close()
-            throw error
         }
     }
 
     /// The rows of a query returning an integer and a text column, on the database `url` names.
     public static func rows(_ sql: String, on url: String) async throws -> [(Int, String)] {
-        guard let target = PostgresURL(url) else { throw Missing() }
-        let connection = try await PostgresConnection.connect(
-            configuration: try target.connectionConfiguration(), id: 3, logger: Logger(label: "test-db")
-        )
-        do {
+        try await withConnection(to: url) { connection in
             var values: [(Int, String)] = []
             for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "test-db")).decode((Int, String).self) {
                 values.append(row)
             }
-            try await connection.close()
             return values
+        }
+    }
+
+    /// Runs `body` on a connection of its own to the database `url` names, closed afterwards.
+    private static func withConnection<T>(to url: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        guard let target = PostgresURL(url) else { throw Missing() }
+        let connection = try await PostgresConnection.connect(
+            configuration: try target.connectionConfiguration(), id: 2, logger: Logger(label: "test-db")
+        )
+        do {
+            let value = try await body(connection)
+            try await connection.close()
+            return value
         } catch {
             try? await connection.close()
             throw error
