@@ -98,15 +98,11 @@ struct FaultTests {
         try await withTestSystem(environment: ["STREAM_SILENCE_SECONDS": "1", "JOB_MAX_ATTEMPTS": "2"]) { system in
             try FileManager.default.removeItem(atPath: system.spoolDir)
             let (jobId, url) = try await StreamTests.ask(system, "Where does this go?")
-            let stream = try await readEventStream(url)
-            let failed = try #require(stream.data(of: "failed"), "\(stream.raw)")
-            #expect(failed["code"] as? String == "spool_unavailable")
+            let stream = try await Self.expectSpoolFailure(system, jobId: jobId, url: url)
             // The end came from the store; a reconnect after it is told the stream is over (204),
             // not sent the end again.
             let endId = try #require(stream.events.last?.id)
             #expect(try await readEventStream(url, headers: [("Last-Event-ID", endId)]).status == 204)
-            let poll = try await TestHTTP.get("\(system.gatewayURL)/api/landing-assistant/job/\(jobId)")
-            #expect(try poll.json()["status"] as? String == "FAILED")
             #expect(system.worker.isRunning && system.stream.isRunning)
         }
     }
@@ -122,12 +118,7 @@ struct FaultTests {
             let worker = try await ServiceProcess("tutorline-worker", environment: system.environment, port: freePort(), logDirectory: system.workDir)
             defer { worker.signal(SIGKILL) }
 
-            let stream = try await readEventStream(url)
-            let failed = try #require(stream.data(of: "failed"), "\(stream.raw)")
-            #expect(failed["code"] as? String == "spool_unavailable")
-            #expect(worker.log.contains("No space left on device"), "the cause is in the worker's log")
-            let poll = try await TestHTTP.get("\(system.gatewayURL)/api/landing-assistant/job/\(jobId)")
-            #expect(try poll.json()["status"] as? String == "FAILED")
+            try await Self.expectSpoolFailure(system, jobId: jobId, url: url, cause: "No space left on device", in: worker)
 
             // Nothing else is harmed: the next question is answered in full.
             let (_, next) = try await StreamTests.ask(system, "And this one?")
@@ -147,16 +138,26 @@ struct FaultTests {
             )
             defer { worker.signal(SIGKILL) }
             let (jobId, url) = try await StreamTests.ask(system, "Can anyone write this down?")
-            let stream = try await readEventStream(url)
-            let failed = try #require(stream.data(of: "failed"), "\(stream.raw)")
-            #expect(failed["code"] as? String == "spool_unavailable")
-            #expect(worker.log.contains("Permission denied"), "the cause is in the worker's log")
-            let poll = try await TestHTTP.get("\(system.gatewayURL)/api/landing-assistant/job/\(jobId)")
-            #expect(try poll.json()["status"] as? String == "FAILED")
+            try await Self.expectSpoolFailure(system, jobId: jobId, url: url, cause: "Permission denied", in: worker)
             #expect(!FileManager.default.fileExists(atPath: "\(system.spoolDir)/\(jobId.lowercased()).events"))
             #expect(worker.isRunning && system.stream.isRunning)
             await worker.stop()
         }
+    }
+
+    /// The job failed because its answer could not be spooled: the stream ends with
+    /// `spool_unavailable`, the job reads FAILED, and the worker's log names `cause`.
+    @discardableResult
+    static func expectSpoolFailure(
+        _ system: TestSystem, jobId: String, url: String, cause: String? = nil, in worker: ServiceProcess? = nil
+    ) async throws -> ReceivedStream {
+        let stream = try await readEventStream(url)
+        let failed = try #require(stream.data(of: "failed"), "\(stream.raw)")
+        #expect(failed["code"] as? String == "spool_unavailable")
+        if let cause, let worker { #expect(worker.log.contains(cause), "the cause is in the worker's log") }
+        let poll = try await TestHTTP.get("\(system.gatewayURL)/api/landing-assistant/job/\(jobId)")
+        #expect(try poll.json()["status"] as? String == "FAILED")
+        return stream
     }
 
     @Test func tokensNeverAppearInLogs() async throws {
