@@ -62,10 +62,11 @@ public final class DeliveryHub: Sendable {
     public func spoolChanged(_ change: SpoolChange) {
         switch change {
         case .job(let job):
+            // Every append comes through here: one lookup, and nothing for jobs nobody waits on.
             let mailboxes = state.withLock { state -> [DeliveryMailbox] in
-                guard state.jobs[job] != nil else { return [] }
-                state.jobs[job]?.lastActivity = .now
-                return state.jobs[job]?.mailboxes ?? []
+                guard let index = state.jobs.index(forKey: job) else { return [] }
+                state.jobs.values[index].lastActivity = .now
+                return state.jobs.values[index].mailboxes
             }
             for mailbox in mailboxes { mailbox.post(.spoolChanged) }
         case .unknown:
