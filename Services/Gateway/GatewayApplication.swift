@@ -15,11 +15,11 @@ enum GatewayApplication {
         let users = try await UserTokenVerifier(hmacSecret: settings.authJWTSecret, jwks: settings.authJWKS)
 
         let router = Router(context: TutorlineRequestContext.self)
-        router.add(middleware: CORSPolicyMiddleware(
+        router.add(middleware: CORSPolicyMiddleware(CORSPolicy(
             origins: settings.corsOrigins,
             allowHeaders: ["accept", "authorization", "content-type", "idempotency-key", "last-event-id"],
             allowMethods: ["GET", "POST", "OPTIONS"]
-        ))
+        )))
         router.add(middleware: APIErrorMiddleware())
         router.add(middleware: MetricsMiddleware())
         router.addOperationalRoutes(metrics: metrics) { try await connection.store.ping() }

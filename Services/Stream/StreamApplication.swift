@@ -7,7 +7,8 @@ import ServiceSupport
 import Spool
 import StreamTokens
 
-/// Wires the stream service: token verifier, spool watcher, delivery hub and clock, routes.
+/// Wires the stream service: token verifier, spool watcher, delivery hub and clock, the stream
+/// handler on every connection, and the router for the rest.
 enum StreamApplication {
     static func build(settings: StreamSettings, metrics: PrometheusCollectorRegistry, logger: Logger) async throws -> some ApplicationProtocol {
         let connection = try StoreConnection.open(settings.common.database, maximumConnections: 4, logger: logger)
@@ -30,19 +31,22 @@ enum StreamApplication {
         sourceConfiguration.retryMilliseconds = settings.retryMilliseconds
         let source = JobStreamSource(spool: spool, hub: hub, lookup: JobLookup(store: connection.store), configuration: sourceConfiguration)
 
-        let router = Router(context: TutorlineRequestContext.self)
-        router.add(middleware: CORSPolicyMiddleware(
+        let cors = CORSPolicy(
             origins: settings.corsOrigins,
             allowHeaders: ["accept", "authorization", "last-event-id", "cache-control"],
             allowMethods: ["GET", "OPTIONS"]
-        ))
+        )
+        let streams = StreamRoutes(verifier: StreamTokenVerifier(keys: keys), source: source, cors: cors, logger: logger)
+        // Everything but the streams themselves: health, metrics, preflights, and the errors for
+        // addresses that are not streams.
+        let router = Router(context: TutorlineRequestContext.self)
+        router.add(middleware: CORSPolicyMiddleware(cors))
         router.add(middleware: APIErrorMiddleware())
         router.addOperationalRoutes(metrics: metrics) { try await connection.store.ping() }
-        StreamRoutes(verifier: StreamTokenVerifier(keys: keys), source: source).register(on: router)
 
         return Application(
             router: router,
-            server: .http1(configuration: .init(additionalChannelHandlers: [ClientCloseHandler()])),
+            server: .http1(configuration: .init(additionalChannelHandlers: [EventStreamChannelHandler(responder: streams, logger: logger)])),
             configuration: settings.common.serverConfiguration(name: "tutorline-stream"),
             services: connection.services + [watcher, clock],
             logger: logger

@@ -2,53 +2,59 @@ import EventDelivery
 import Foundation
 import HTTPSupport
 import Hummingbird
+import HummingbirdCore
 import Jobs
 import Logging
 import StreamTokens
 
-/// The Server-Sent Events routes of both assistants.
-struct StreamRoutes: Sendable {
+/// The Server-Sent Events routes of both assistants, `GET <prefix>/stream/<jobId>`.
+///
+/// Answered on the connection's event loop by `EventStreamChannelHandler` rather than through
+/// the router: a waiting browser then costs no task (see the handler). This type decides what
+/// the answer is; errors carry the contract's JSON body, and CORS applies as on every route.
+struct StreamRoutes: EventStreamResponder {
     let verifier: StreamTokenVerifier
     let source: JobStreamSource
+    let cors: CORSPolicy
+    let logger: Logger
 
-    func register(on router: Router<TutorlineRequestContext>) {
-        for kind in AssistantKind.allCases {
-            router.get("\(kind.routePrefix)/stream/:jobId") { request, context in
-                try await stream(request, context: context, kind: kind)
+    func serves(_ request: HTTPRequest) -> Bool {
+        request.method == .get && Self.route(URI(request.path ?? "").path) != nil
+    }
+
+    func open(_ request: HTTPRequest) async -> EventStreamAnswer {
+        let origin = request.headerFields[.origin]
+        do {
+            var answer = try await answer(request)
+            switch answer {
+            case .stream(var head, let session):
+                cors.allow(origin, on: &head.headerFields)
+                answer = .stream(head, session)
+            case .response(var head, let body):
+                cors.allow(origin, on: &head.headerFields)
+                answer = .response(head, body)
             }
+            return answer
+        } catch {
+            let error = APIError.translating(error, logger: logger)
+            var head = HTTPResponse(status: error.status, headerFields: error.headers)
+            cors.allow(origin, on: &head.headerFields)
+            return .response(head, (try? error.body()) ?? ByteBuffer())
         }
     }
 
-    private func stream(_ request: Request, context: TutorlineRequestContext, kind: AssistantKind) async throws -> Response {
-        guard let raw = context.parameters.get("jobId"), let job = UUID(uuidString: raw) else {
+    private func answer(_ request: HTTPRequest) async throws -> EventStreamAnswer {
+        let uri = URI(request.path ?? "")
+        guard let (kind, raw) = Self.route(uri.path), let job = UUID(uuidString: String(raw)) else {
             throw APIError.invalidJobId
         }
-        // Token check and opening run in a task of their own: its deep stack (signature check, spool
-        // read, store lookup) is freed when it ends, where this connection's task would keep its
-        // deepest stack for as long as the browser waits (Swift's task allocator keeps its slabs).
-        // Not `async let`: that child is allocated on this task's stack and would stay with it.
-        let open = Task { try await authorizeAndOpen(request, job: job, kind: kind) }
-        let (opening, lastEventId) = try await withTaskCancellationHandler {
-            try await open.value
-        } onCancel: {
-            open.cancel()
-        }
-        // StreamApplication puts one on every connection; without it a gone client is noticed at
-        // its next heartbeat, when the write fails.
-        let closeWatch = try? await context.channel.pipeline.handler(type: ClientCloseHandler.self).get()
-        return try Self.response(to: opening, closeWatch: closeWatch, job: job, kind: kind, lastEventId: lastEventId, logger: context.logger)
-    }
-
-    /// The response for an opened stream; out of line to keep the connection's frame small.
-    @inline(never)
-    private static func response(
-        to opening: JobStreamSource.Opening, closeWatch: ClientCloseHandler?, job: UUID, kind: AssistantKind, lastEventId: Int?, logger: Logger
-    ) throws -> Response {
-        switch opening {
+        try await authorize(request, uri: uri, job: job, kind: kind)
+        let lastEventId = try Self.lastEventId(request, uri: uri)
+        switch try await source.open(job: job, lastEventId: lastEventId) {
         case .notFound:
             throw APIError.jobNotFound
         case .ended:
-            return Response(status: .noContent, headers: [.cacheControl: "no-cache"])
+            return .response(HTTPResponse(status: .noContent, headerFields: [.cacheControl: "no-cache"]), ByteBuffer())
         case .stream(let session):
             logger.info("stream opened", metadata: ["job": "\(job)", "assistant": "\(kind.rawValue)", "lastEventId": "\(lastEventId ?? 0)"])
             let headers: HTTPFields = [
@@ -56,27 +62,24 @@ struct StreamRoutes: Sendable {
                 .cacheControl: "no-cache",
                 .xAccelBuffering: "no",
             ]
-            return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-                // The client going away ends the session at once, releasing its subscription. A
-                // channel handler's callback rather than `consumeWithCancellationOnInboundClose`:
-                // that costs each waiting connection a task group and a reading task (~5 KB).
-                closeWatch?.onClose { session.clientClosed() }
-                defer { closeWatch?.clear() }
-                try await session.run { buffer in try await writer.write(buffer) }
-                try await writer.finish(nil)
-            })
+            return .stream(HTTPResponse(status: .ok, headerFields: headers), session)
         }
     }
 
-    private func authorizeAndOpen(_ request: Request, job: UUID, kind: AssistantKind) async throws -> (JobStreamSource.Opening, Int?) {
-        try await authorize(request, job: job, kind: kind)
-        let lastEventId = try Self.lastEventId(request)
-        return (try await source.open(job: job, lastEventId: lastEventId), lastEventId)
+    /// The assistant and the job id segment of a stream path, or nil for any other path.
+    static func route(_ path: String) -> (AssistantKind, Substring)? {
+        for kind in AssistantKind.allCases {
+            let prefix = kind.routePrefix + "/stream/"
+            guard path.hasPrefix(prefix) else { continue }
+            let id = path.dropFirst(prefix.count)
+            return id.isEmpty || id.contains("/") ? nil : (kind, id)
+        }
+        return nil
     }
 
-    private func authorize(_ request: Request, job: UUID, kind: AssistantKind) async throws {
-        var token = request.uri.queryParameters.get("token")
-        if token == nil, let header = request.headers[.authorization], header.hasPrefix("Bearer ") {
+    private func authorize(_ request: HTTPRequest, uri: URI, job: UUID, kind: AssistantKind) async throws {
+        var token = uri.queryParameters.get("token")
+        if token == nil, let header = request.headerFields[.authorization], header.hasPrefix("Bearer ") {
             token = String(header.dropFirst(7))
         }
         do {
@@ -93,8 +96,8 @@ struct StreamRoutes: Sendable {
     }
 
     /// `Last-Event-ID` from the header, or the `lastEventId` parameter (for clients that cannot set headers).
-    static func lastEventId(_ request: Request) throws -> Int? {
-        let raw = request.headers[.lastEventID] ?? request.uri.queryParameters.get("lastEventId")
+    static func lastEventId(_ request: HTTPRequest, uri: URI) throws -> Int? {
+        let raw = request.headerFields[.lastEventID] ?? uri.queryParameters.get("lastEventId")
         guard let raw, !raw.isEmpty else { return nil }
         guard raw.utf8.count <= 18, raw.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }), let id = Int(raw) else {
             throw APIError.badRequest("invalid_last_event_id", "Last-Event-ID must be an event id this stream sent.")

@@ -11,8 +11,6 @@ public enum DeliverySignal: Sendable {
     case stored(Job)
     /// The process is shutting down: end the stream so the browser reconnects to another replica.
     case draining
-    /// The client went away (or the task was cancelled): end without writing.
-    case closed
 }
 
 /// The signals a connection received since it last looked, merged: ten appends in a row are one
@@ -22,12 +20,11 @@ public struct DeliveryWake: Sendable {
     public var due = false
     public var stored: Job?
     public var draining = false
-    public var closed = false
 
     public init() {}
 
     /// Whether nothing arrived.
-    public var isEmpty: Bool { !spoolChanged && !due && stored == nil && !draining && !closed }
+    public var isEmpty: Bool { !spoolChanged && !due && stored == nil && !draining }
 
     mutating func merge(_ signal: DeliverySignal) {
         switch signal {
@@ -35,7 +32,6 @@ public struct DeliveryWake: Sendable {
         case .due: due = true
         case .stored(let job): stored = job
         case .draining: draining = true
-        case .closed: closed = true
         }
     }
 }

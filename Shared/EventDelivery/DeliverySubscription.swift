@@ -12,17 +12,20 @@ public final class DeliverySubscription: Sendable {
         self.mailbox = mailbox
     }
 
-    /// Everything that arrived for this connection since it last looked, waiting until something does.
-    public func next() async -> DeliveryWake { await mailbox.next() }
+    /// Calls `notify` when signals are waiting; the connection then calls ``take()``.
+    public func onSignal(_ notify: @escaping @Sendable () -> Void) { mailbox.onSignal(notify) }
+
+    /// Everything that arrived for this connection since it last looked.
+    public func take() -> DeliveryWake { mailbox.take() }
 
     /// Asks the hub for a `.due` wake-up at `instant` (up to one granularity later).
     public func wake(at instant: ContinuousClock.Instant) { hub.schedule(mailbox, at: instant) }
 
     /// Tells this connection to end now (graceful shutdown).
-    func drain() { mailbox.post(.draining) }
+    public func drain() { mailbox.post(.draining) }
 
-    /// Tells this connection that its client went away.
-    public func clientClosed() { mailbox.post(.closed) }
-
-    deinit { hub.unsubscribe(job: job, mailbox: mailbox) }
+    deinit {
+        mailbox.stop()
+        hub.unsubscribe(job: job, mailbox: mailbox)
+    }
 }

@@ -3,11 +3,13 @@ import Jobs
 import Metrics
 import NIOCore
 import SSE
-import ServiceLifecycle
 import Spool
 
 /// One connection's event stream: replay from the spool past `Last-Event-ID`, then the tail as
 /// the worker appends, with heartbeats while idle and a timeout, until the terminal event.
+///
+/// Synchronous steps, driven by the connection's event loop (`EventStreamChannelHandler`): a
+/// waiting browser costs its channel and a few small objects, no task.
 public struct JobEventSession: Sendable {
     enum Initial: Sendable {
         /// Frames from the spool file.
@@ -26,9 +28,9 @@ public struct JobEventSession: Sendable {
     let offset: Int
 
     /// What to send after one look at the job, and whether the stream ends with it.
-    struct Step {
-        var output: ByteBuffer?
-        var ends: Bool
+    public struct Step {
+        public var output: ByteBuffer?
+        public var ends: Bool
     }
 
     /// What the tail remembers between wake-ups.
@@ -41,62 +43,28 @@ public struct JobEventSession: Sendable {
         var scheduled: ContinuousClock.Instant?
     }
 
-    // The async functions below hold only what must survive a suspension; the work between
-    // suspensions is in synchronous functions kept out of line. A waiting connection's task keeps
-    // the deepest async frame it ever had, so a large frame here costs memory per browser.
-
-    /// Streams events through `write` until the job ends, the timeout passes, or the client goes away.
-    public func run(write: (ByteBuffer) async throws -> Void) async throws {
+    /// The `retry:` line and the replay (or the store's word when there is no spool file yet), and
+    /// the tail that follows them, or nil when the stream ends with them.
+    public func start() -> (output: ByteBuffer, tail: JobEventTail?) {
         var lastSentId = lastEventId
-        let first = opening(lastSentId: &lastSentId)
-        if let output = first.output { try await write(output) }
-        if first.ends { return }
-
-        // On SIGTERM the stream ends at once: the browser reconnects with Last-Event-ID, through the
-        // proxy, to a replica that stays, and misses nothing.
-        try await withGracefulShutdownHandler {
-            try await tail(from: offset, lastSentId: lastSentId, write: write)
-        } onGracefulShutdown: { [subscription] in
-            subscription.drain()
-        }
-    }
-
-    /// Ends the session without writing more: the client went away.
-    public func clientClosed() { subscription.clientClosed() }
-
-    /// Waits for the job's events after the replay and writes them, until the stream ends.
-    private func tail(from offset: Int, lastSentId: Int, write: (ByteBuffer) async throws -> Void) async throws {
-        let now = ContinuousClock.now
-        var state = TailState(offset: offset, lastSentId: lastSentId, deadline: now + source.configuration.timeout, lastWrite: now)
-        while true {
-            scheduleWake(&state)
-            let step = try handle(await subscription.next(), state: &state)
-            if let output = step.output { try await write(output) }
-            if step.ends { return }
-        }
-    }
-
-    /// The `retry:` line and the replay, or the store's word when there is no spool file yet.
-    @inline(never)
-    func opening(lastSentId: inout Int) -> Step {
         var output = ByteBuffer()
         output.writeString("retry: \(source.configuration.retryMilliseconds)\n\n")
         switch initial {
         case .replay(let frames):
-            let ended = Self.append(frames, to: &output, after: &lastSentId)
-            return Step(output: output, ends: ended)
+            if Self.append(frames, to: &output, after: &lastSentId) { return (output, nil) }
         case .status(let status):
             output.writeString(ServerSentEvent(event: "status", data: JobEvent.status(status).data).framed)
-            return Step(output: output, ends: false)
         case .ended(let event, let id):
             output.writeString(ServerSentEvent(event: event.name, data: event.data, id: String(id)).framed)
-            return Step(output: output, ends: true)
+            return (output, nil)
         }
+        let now = ContinuousClock.now
+        let state = TailState(offset: offset, lastSentId: lastSentId, deadline: now + source.configuration.timeout, lastWrite: now)
+        return (output, JobEventTail(session: self, state: state))
     }
 
     /// Asks the hub for a wake-up at the next heartbeat or the timeout, unless an earlier one is due.
     /// When writes moved the heartbeat later, the earlier wake-up comes anyway and finds nothing to do.
-    @inline(never)
     func scheduleWake(_ state: inout TailState) {
         let due = min(state.lastWrite + source.configuration.heartbeat, state.deadline)
         if state.scheduled.map({ due < $0 }) ?? true {
@@ -106,9 +74,7 @@ public struct JobEventSession: Sendable {
     }
 
     /// Turns one wake-up into what to send.
-    @inline(never)
     func handle(_ wake: DeliveryWake, state: inout TailState) throws -> Step {
-        if wake.closed { return Step(output: nil, ends: true) }
         var buffer = ByteBuffer()
         if wake.draining {
             // A short retry: the replacement connection should come quickly.

@@ -30,11 +30,19 @@ public struct APIError: HTTPResponseError, Sendable, Equatable {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
+        Response(status: status, headers: headers, body: .init(byteBuffer: try body()))
+    }
+
+    /// The headers of the error answer (its body is JSON; `Retry-After` when set).
+    public var headers: HTTPFields {
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
-        let encoder = JSONEncoder.wire()
-        let body = try encoder.encode(Body(error: .init(code: code, message: message)))
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        return headers
+    }
+
+    /// The contract's JSON body.
+    public func body() throws -> ByteBuffer {
+        ByteBuffer(bytes: try JSONEncoder.wire().encode(Body(error: .init(code: code, message: message))))
     }
 }
 

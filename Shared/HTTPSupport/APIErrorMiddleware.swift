@@ -8,16 +8,18 @@ public struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     public init() {}
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        // The translation is out of line: a waiting stream keeps this frame for as long as it is open.
         do {
             return try await next(request, context)
         } catch {
-            throw Self.translate(error, logger: context.logger)
+            throw APIError.translating(error, logger: context.logger)
         }
     }
+}
 
-    @inline(never)
-    static func translate(_ error: any Error, logger: Logger) -> APIError {
+extension APIError {
+    /// The answer for any error: an API error as it is, the framework's HTTP errors by status, an
+    /// unreachable store as 503, anything else as a logged 500.
+    public static func translating(_ error: any Error, logger: Logger) -> APIError {
         switch error {
         case let error as APIError:
             return error
@@ -25,7 +27,7 @@ public struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             logger.warning("store unavailable", metadata: ["error": "\(error)"])
             return APIError.storeUnavailable
         case let error as HTTPError:
-            return translate(error)
+            return translating(error)
         case is CancellationError:
             return APIError(.serviceUnavailable, code: "shutting_down", message: "The service is shutting down; try again.", retryAfter: 1)
         default:
@@ -34,7 +36,7 @@ public struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 
-    static func translate(_ error: HTTPError) -> APIError {
+    static func translating(_ error: HTTPError) -> APIError {
         switch error.status {
         case .notFound: .notFound("not_found", "There is nothing at this address.")
         case .methodNotAllowed: .init(.methodNotAllowed, code: "method_not_allowed", message: "This address does not take that method.")

@@ -6,13 +6,10 @@ public struct TutorlineRequestContext: RequestContext, RemoteAddressRequestConte
     public var coreContext: CoreRequestContextStorage
     /// The peer the connection came from.
     public let remoteAddress: SocketAddress?
-    /// The connection, for routes that watch it (a stream noticing its client left).
-    public let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress
-        channel = source.channel
     }
 
     /// The client's address as a string for rate limiting ("unknown" when the socket has none).
