@@ -33,8 +33,9 @@ public final class EventStreamChannelHandler: ChannelDuplexHandler, RemovableCha
     private var responding = Responder.nobody
     /// Whether the body and end of the request being read go to the router; a stream request's are dropped.
     private var forwarding = false
-    /// Request parts that came while another request was being answered.
-    private var waiting = CircularBuffer<HTTPRequestPart>()
+    /// Request parts that came while another request was being answered. An array: empty, it
+    /// allocates nothing, and browsers do not pipeline.
+    private var waiting: [HTTPRequestPart] = []
     private var opening: Task<Void, Never>?
     private var tail: JobEventTail?
     private var closeAfterResponse = false
@@ -168,7 +169,7 @@ public final class EventStreamChannelHandler: ChannelDuplexHandler, RemovableCha
     /// The hub has signals for this connection's job.
     private func signalled() {
         guard var tail, let context else { return }
-        let step: JobEventSession.Step
+        let step: JobEventTail.Step
         do {
             step = try tail.next()
         } catch {

@@ -104,6 +104,32 @@ struct StreamTests {
         }
     }
 
+    @Test func requestsOnOneConnectionAreAnsweredInTheirOrderStreamsAndRoutesAlike() async throws {
+        try await withTestSystem(environment: ["CORS_ORIGINS": "http://app.example"]) { system in
+            let (_, url) = try await Self.ask(system, "One connection?")
+            let whole = try await readEventStream(url)
+            let lastId = try #require(whole.events.last?.id)
+            let target = String(url.dropFirst(system.streamURL.count))
+            // Pipelined, as a client library never does: a stream (replayed whole, the job is done),
+            // a preflight for the router, a stream already seen to its end (204), and the health check.
+            let raw = [
+                "GET \(target) HTTP/1.1\r\nHost: t\r\nOrigin: http://app.example\r\n\r\n",
+                "OPTIONS \(target) HTTP/1.1\r\nHost: t\r\nOrigin: http://app.example\r\nAccess-Control-Request-Method: GET\r\n\r\n",
+                "GET \(target) HTTP/1.1\r\nHost: t\r\nLast-Event-ID: \(lastId)\r\n\r\n",
+                "GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+            ].joined()
+            let received = try await TestHTTP.rawExchange(port: system.stream.port, raw)
+            let answers = received.components(separatedBy: "HTTP/1.1 ").dropFirst().map { $0.lowercased() }
+            try #require(answers.count == 4, "\(received)")
+            #expect(answers[0].hasPrefix("200") && answers[0].contains("content-type: text/event-stream"), "\(answers[0])")
+            #expect(answers[0].contains("access-control-allow-origin: http://app.example"), "\(answers[0])")
+            #expect(answers[0].contains("event: completed"), "the whole replay comes before the next answer")
+            #expect(answers[1].hasPrefix("204") && answers[1].contains("access-control-allow-methods"), "\(answers[1])")
+            #expect(answers[2].hasPrefix("204") && !answers[2].contains("event:"), "\(answers[2])")
+            #expect(answers[3].hasPrefix("200") && answers[3].hasSuffix("ok\n"), "\(answers[3])")
+        }
+    }
+
     static func openConnections(_ system: TestSystem) async throws -> Double? {
         let metrics = try await TestHTTP.get("\(system.streamURL)/metrics").body
         let line = metrics.split(separator: "\n").first { $0.hasPrefix("tutorline_sse_connections ") }

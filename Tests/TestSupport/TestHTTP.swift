@@ -2,6 +2,8 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOPosix
+import Testing
 import SSE
 
 /// A plain HTTP answer.
@@ -133,5 +135,34 @@ public func followEventStream(_ url: String, maximumReconnects: Int = 10) async 
         reconnects += 1
         if reconnects > maximumReconnects { return (events, reconnects) }
         try await Task.sleep(for: .milliseconds(received?.retry ?? 250))
+    }
+}
+
+extension TestHTTP {
+    /// Writes `raw` on one fresh connection and returns everything the server sent until it closed
+    /// the connection: for what a client library will not do (pipelined requests, exact bytes).
+    public static func rawExchange(port: Int, _ raw: String, timeout: Duration = .seconds(15)) async throws -> String {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+            }
+        return try await withThrowingTaskGroup(of: String?.self) { group in
+            group.addTask {
+                try await channel.executeThenClose { inbound, outbound in
+                    try await outbound.write(ByteBuffer(string: raw))
+                    var received = ""
+                    for try await buffer in inbound { received += String(buffer: buffer) }
+                    return received
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                channel.channel.close(promise: nil)
+                return nil
+            }
+            let first = try await group.next() ?? nil
+            group.cancelAll()
+            return try #require(first, "the server did not close the connection within \(timeout)")
+        }
     }
 }
