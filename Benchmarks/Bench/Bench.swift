@@ -95,7 +95,8 @@ struct Latency: AsyncParsableCommand {
         let acceptedAt = clock.now
         guard let streamUrl = try accepted.json()["streamUrl"] as? String else { throw ValidationError("no streamUrl: \(accepted.body)") }
         let firstDelta = FirstDelta()
-        let stream = try await readEventStream(system.absolute(streamUrl)) { events in
+        // Kept-alive connections, as a browser's pool would use: every stream here runs to its end.
+        let stream = try await readEventStream(system.absolute(streamUrl), keepAlive: true) { events in
             if events.contains(where: { $0.event == "delta" }) { firstDelta.mark(clock.now) }
             return false
         }

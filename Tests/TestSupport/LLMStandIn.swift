@@ -155,12 +155,37 @@ public final class LLMStandIn: Sendable {
         )
     }
 
+    /// One `chat.completion.chunk` event, as OpenAI-compatible servers send it.
     static func chunk(_ text: String?, finish: Bool = false) -> String {
-        var delta: [String: String] = [:]
-        if let text { delta["content"] = text }
-        let choice: [String: Any] = ["index": 0, "delta": delta, "finish_reason": finish ? "stop" : NSNull()]
-        let json = (try? JSONSerialization.data(withJSONObject: ["choices": [choice]])) ?? Data()
+        let chunk = Chunk(choices: [.init(delta: .init(content: text), finish_reason: finish ? "stop" : nil)])
+        let json = (try? JSONEncoder().encode(chunk)) ?? Data()
         return "data: \(String(decoding: json, as: UTF8.self))\n\n"
+    }
+
+    private struct Chunk: Encodable {
+        struct Choice: Encodable {
+            struct Delta: Encodable {
+                var content: String?
+            }
+
+            var index = 0
+            var delta: Delta
+            var finish_reason: String?
+
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(index, forKey: .index)
+                try container.encode(delta, forKey: .delta)
+                // Present and null until the last chunk, as the real API sends it.
+                try container.encode(finish_reason, forKey: .finish_reason)
+            }
+
+            enum CodingKeys: String, CodingKey {
+                case index, delta, finish_reason
+            }
+        }
+
+        var choices: [Choice]
     }
 
     static func count(after marker: String, in question: String) -> Int? {

@@ -109,6 +109,9 @@ public func withTestSystem<T: Sendable>(
     do {
         let value = try await body(system)
         await system.stop()
+        // Kept when the body threw, for its logs. Left behind, thousands of spool files slow the
+        // file system of a machine that runs the suite and the benchmarks over and over.
+        try? FileManager.default.removeItem(atPath: system.workDir)
         return value
     } catch {
         await system.stop()

@@ -5,13 +5,17 @@ import Spool
 import Testing
 
 /// Retried attempts never show the browser the same text twice.
-@Suite struct AnswerSpoolerTests {
+@Suite final class AnswerSpoolerTests {
     let spool: Spool
     let job = UUID()
 
     init() throws {
         spool = Spool(directory: NSTemporaryDirectory() + "spooler-test-\(UUID().uuidString)")
         try spool.prepare()
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: spool.directory)
     }
 
     func attempt(_ number: Int, pieces: [String]) throws -> String {

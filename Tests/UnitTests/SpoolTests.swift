@@ -5,12 +5,16 @@ import SSE
 import Spool
 import Testing
 
-@Suite struct SpoolTests {
+@Suite final class SpoolTests {
     let spool: Spool
 
     init() throws {
         spool = Spool(directory: NSTemporaryDirectory() + "spool-test-\(UUID().uuidString)")
         try spool.prepare()
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: spool.directory)
     }
 
     @Test func writerNumbersEventsAndReaderReturnsThem() throws {
