@@ -11,12 +11,15 @@ struct Throughput: AsyncParsableCommand {
     @Option(help: "Browsers asking at once (each asks, follows its stream to the end, asks again).") var clients = 64
     @Option(help: "The worker's WORKER_CONCURRENCY.") var workerConcurrency = 32
     @Option(help: "postgres or sqlite.") var store = "postgres"
+    @Option(help: "The folder to put the spool in (default: beside the database, on the work disk); /dev/shm puts it on a tmpfs.")
+    var spoolParent: String?
 
     func run() async throws {
         guard let kind = StoreKind(rawValue: store) else { throw ValidationError("--store is postgres or sqlite") }
-        let environment = [
+        var environment = [
             "LOG_LEVEL": "warning", "ANON_RATE_LIMIT": "0", "WORKER_CONCURRENCY": String(workerConcurrency),
         ]
+        if let spoolParent { environment["SPOOL_DIR"] = "\(spoolParent)/tutorline-bench-spool-\(UUID().uuidString.prefix(8))" }
         let llm = LLMStandIn(chunkDelay: .zero)
         let (completed, failed, elapsed, statements) = try await withTestSystem(llm: llm, store: kind, environment: environment) { system in
             for index in 0..<5 { _ = try await Latency.measure(index: -1 - index, system: system, llm: llm) }  // warm-up
@@ -45,7 +48,7 @@ struct Throughput: AsyncParsableCommand {
             return (completed, failed, elapsed, await statistics?.top() ?? [])
         }
         let seconds = Latency.seconds(elapsed)
-        print("scenario throughput: \(jobs) jobs, \(clients) browsers at once, worker concurrency \(workerConcurrency), store \(store), instant stand-in, binaries \(ServiceProcess.binaryDirectory)")
+        print("scenario throughput: \(jobs) jobs, \(clients) browsers at once, worker concurrency \(workerConcurrency), store \(store), spool in \(spoolParent ?? "the work folder"), instant stand-in, binaries \(ServiceProcess.binaryDirectory)")
         print("| measure | value |")
         print("|---|---|")
         print("| jobs completed | \(completed) |")

@@ -33,13 +33,32 @@ public final class ServiceProcess: Sendable {
     ) async throws {
         self.name = executable
         self.port = port
-        self.logPath = "\(logDirectory)/\(executable)-\(port).log"
+        let logPath = "\(logDirectory)/\(executable)-\(port).log"
+        self.logPath = logPath
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        let process = Process()
         let path = executable.hasPrefix("/") ? executable : "\(Self.binaryDirectory)/\(executable)"
-        if let user {
+        var env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOST": "127.0.0.1", "PORT": String(port)]
+        env.merge(environment) { _, new in new }
+        var process = try Self.launch(path, arguments: arguments, environment: env, logPath: logPath, as: user, copyTo: user.map { _ in "\(logDirectory)/\(executable)-\(port)" })
+        // A copy is exec'd while other tests spawn processes: one of them may hold the copy's write
+        // descriptor for a moment (ETXTBSY). Exec fails at once then; try a fresh copy.
+        for attempt in 1..<5 where user != nil {
+            try await Task.sleep(for: .milliseconds(200))
+            let output = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+            guard !process.isRunning, output.contains("Text file busy") else { break }
+            _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+            process = try Self.launch(path, arguments: arguments, environment: env, logPath: logPath, as: user, copyTo: "\(logDirectory)/\(executable)-\(port)-\(attempt)")
+        }
+        self.process = Mutex(process)
+        try await waitUntilHealthy()
+    }
+
+    private static func launch(
+        _ path: String, arguments: [String], environment: [String: String], logPath: String, as user: String?, copyTo copy: String?
+    ) throws -> Process {
+        let process = Process()
+        if let user, let copy {
             // A copy beside the logs: the build folder may sit in a home the user cannot enter.
-            let copy = "\(logDirectory)/\(executable)-\(port)"
             try FileManager.default.copyItem(atPath: URL(fileURLWithPath: path).standardizedFileURL.path, toPath: copy)
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: copy)
             process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
@@ -48,15 +67,12 @@ public final class ServiceProcess: Sendable {
             process.executableURL = URL(fileURLWithPath: path)
             process.arguments = arguments
         }
-        var env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOST": "127.0.0.1", "PORT": String(port)]
-        env.merge(environment) { _, new in new }
-        process.environment = env
+        process.environment = environment
         let log = FileHandle(forWritingAtPath: logPath)
         process.standardOutput = log
         process.standardError = log
         try process.run()
-        self.process = Mutex(process)
-        try await waitUntilHealthy()
+        return process
     }
 
     /// The log the process wrote so far.

@@ -27,7 +27,8 @@ public struct TestSystem: Sendable {
         let workDir = NSTemporaryDirectory() + "tutorline-test-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: workDir, withIntermediateDirectories: true)
         let databaseURL = store == .postgres ? try await TestDatabase.create() : "sqlite:\(workDir)/db/tutorline.sqlite"
-        let spoolDir = workDir + "/spool"
+        // A benchmark may put the spool elsewhere (a tmpfs) through the environment.
+        let spoolDir = extra["SPOOL_DIR"] ?? workDir + "/spool"
         var streamTokenSecret = "stream-secret-" + UUID().uuidString
         var authSecret = "auth-secret-" + UUID().uuidString
         var environment = [
@@ -112,6 +113,7 @@ public func withTestSystem<T: Sendable>(
         // Kept when the body threw, for its logs. Left behind, thousands of spool files slow the
         // file system of a machine that runs the suite and the benchmarks over and over.
         try? FileManager.default.removeItem(atPath: system.workDir)
+        try? FileManager.default.removeItem(atPath: system.spoolDir)
         return value
     } catch {
         await system.stop()
