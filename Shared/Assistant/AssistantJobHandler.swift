@@ -30,6 +30,8 @@ public struct AssistantJobHandler: JobHandler {
     public func process(_ job: Job) async throws(JobFailure) {
         guard let leaseToken = job.leaseToken else { throw JobFailure.leaseLost }
         let spooler = try openSpooler(for: job)
+        // A failed attempt's held text is dropped before finishFailed or the next attempt opens the spool.
+        defer { spooler.stop() }
         do {
             _ = try spooler.append(.status(.processing))
         } catch {

@@ -36,7 +36,9 @@ struct CourseKnowledgeTests {
                 #expect(answer.contains("From “\(lesson)”"), "\(answer)")
                 #expect(answer.contains("Built from course excerpts"))
                 #expect(stream.deltaText == answer)
-                #expect(stream.events.filter { $0.event == "delta" }.count > 5)
+                // Streamed, not sent whole: the first piece at once, and (at no pace) the burst after
+                // it coalesced by the spooler into few deltas.
+                #expect(stream.events.filter { $0.event == "delta" }.count >= 2)
                 let suggestions = try #require(completed["nextSuggestions"] as? [String])
                 #expect((2...3).contains(suggestions.count), "\(suggestions)")
                 let sources = try #require(completed["sources"] as? [[String: Any]])

@@ -18,8 +18,9 @@ import Testing
         try? FileManager.default.removeItem(atPath: spool.directory)
     }
 
-    func attempt(_ number: Int, pieces: [String]) throws -> String {
-        let spooler = AnswerSpooler(writer: try SpoolWriter(spool: spool, job: job), attempt: number)
+    /// One attempt; with no pace, so that each piece is its own delta.
+    func attempt(_ number: Int, pieces: [String], pace: Duration = .zero) throws -> String {
+        let spooler = AnswerSpooler(writer: try SpoolWriter(spool: spool, job: job), attempt: number, pace: pace)
         for piece in pieces { try spooler.receive(piece) }
         return try spooler.finish()
     }
@@ -67,5 +68,36 @@ import Testing
         #expect(answer == "Hello there")
         #expect(try events().last?.0 == "delta")
         #expect(try shownText() == "Hello there")
+    }
+
+    @Test func aBurstSendsTheFirstPieceAtOnceAndTheRestTogether() throws {
+        // A pace no test outlasts: only the end sends what was held.
+        let spooler = AnswerSpooler(writer: try SpoolWriter(spool: spool, job: job), attempt: 1, pace: .seconds(3600))
+        for piece in ["Hel", "lo ", "wö", "rld"] { try spooler.receive(piece) }
+        #expect(try events().map(\.0) == ["delta"])
+        #expect(try spooler.finish() == "Hello wörld")
+        #expect(try events().map(\.0) == ["delta", "delta"])
+        #expect(try shownText() == "Hello wörld")
+    }
+
+    @Test func heldTextGoesOutOnceThePaceHasPassedEvenWithoutAnEnd() async throws {
+        let spooler = AnswerSpooler(writer: try SpoolWriter(spool: spool, job: job), attempt: 1, pace: .milliseconds(50))
+        for piece in ["a", "b", "c"] { try spooler.receive(piece) }
+        #expect(try events().count == 1)
+        for _ in 0..<100 where try events().count < 2 { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(try events().map(\.0) == ["delta", "delta"])
+        #expect(try shownText() == "abc")
+    }
+
+    @Test func aStoppedAttemptDropsWhatItHeldAndTheRetrySendsIt() async throws {
+        let spooler = AnswerSpooler(writer: try SpoolWriter(spool: spool, job: job), attempt: 1, pace: .milliseconds(20))
+        for piece in ["Hello ", "wor"] { try spooler.receive(piece) }
+        spooler.stop()
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(try events().count == 1, "the held piece was dropped, not written after the stop")
+        #expect(try shownText() == "Hello ")
+        let answer = try attempt(2, pieces: ["Hello ", "world"])
+        #expect(!(try events().map(\.0).contains("reset")))
+        #expect(try shownText() == answer)
     }
 }
