@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NIOCore
 import TestSupport
 
 /// Jobs per second through the whole pipeline: gateway → store → worker (instant stand-in) →
@@ -31,15 +32,23 @@ struct Throughput: AsyncParsableCommand {
                     group.addTask {
                         var completed = 0
                         var failed = 0
-                        for index in stride(from: client, to: jobs, by: clients) {
-                            do {
-                                _ = try await Latency.measure(index: index, system: system, llm: llm)
-                                completed += 1
-                            } catch {
-                                failed += 1
+                        // Each browser keeps one connection to the gateway and one to the stream service.
+                        do {
+                            try await BenchConnection.with(port: system.gateway.port) { gateway in
+                                try await BenchConnection.with(port: system.stream.port) { stream in
+                                    for index in stride(from: client, to: jobs, by: clients) {
+                                        if try await Self.job(index: index, system: system, gateway: &gateway, stream: &stream) {
+                                            completed += 1
+                                        } else {
+                                            failed += 1
+                                        }
+                                    }
+                                }
                             }
+                        } catch {
+                            print("browser \(client) stopped: \(error)")
                         }
-                        return (completed, failed)
+                        return (completed, jobs / clients + (client < jobs % clients ? 1 : 0) - completed)
                     }
                 }
                 return await group.reduce(into: (0, 0)) { $0.0 += $1.0; $0.1 += $1.1 }
@@ -64,6 +73,28 @@ struct Throughput: AsyncParsableCommand {
             "jobs_per_s": Double(completed) / seconds,
         ]
         print("RESULT " + String(decoding: try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]), as: UTF8.self))
+    }
+}
+
+extension Throughput {
+    /// One browser's question, followed on its stream to the end; whether it completed.
+    static func job(index: Int, system: TestSystem, gateway: inout BenchConnection, stream: inout BenchConnection) async throws -> Bool {
+        let question = "Benchmark question \(index) \(UUID().uuidString.prefix(8)): how do tokens and context windows work?"
+        let body = try JSONSerialization.data(withJSONObject: ["question": question])
+        let accepted = try await gateway.send(
+            .POST, "/api/landing-assistant/query", headers: [("Content-Type", "application/json")], body: ByteBuffer(bytes: body)
+        )
+        let answer = try await gateway.body()
+        guard accepted.status == .accepted,
+            let json = try JSONSerialization.jsonObject(with: Data(answer.readableBytesView)) as? [String: Any],
+            let streamUrl = json["streamUrl"] as? String
+        else { return false }
+        // A path on the stream service, or (embedded default) an absolute URL naming it.
+        let path = streamUrl.hasPrefix("http") ? String(streamUrl.drop { $0 != "/" }.dropFirst(2).drop { $0 != "/" }) : streamUrl
+        let head = try await stream.send(.GET, path, headers: [("Accept", "text/event-stream")])
+        let events = head.status == .ok ? try await stream.events { _ in } : []
+        if head.status != .ok { _ = try await stream.body() }
+        return events.contains { $0.event == "completed" } && events.contains { $0.event == "delta" }
     }
 }
 

@@ -157,10 +157,18 @@ public final class LLMStandIn: Sendable {
 
     /// One `chat.completion.chunk` event, as OpenAI-compatible servers send it.
     static func chunk(_ text: String?, finish: Bool = false) -> String {
+        // Answers repeat their words: each piece is encoded once (the encoding was most of the
+        // load generator's own CPU in the throughput benchmark).
+        let key = finish ? nil : text
+        if let key, let cached = encodedChunks.withLock({ $0[key] }) { return cached }
         let chunk = Chunk(choices: [.init(delta: .init(content: text), finish_reason: finish ? "stop" : nil)])
         let json = (try? JSONEncoder().encode(chunk)) ?? Data()
-        return "data: \(String(decoding: json, as: UTF8.self))\n\n"
+        let line = "data: \(String(decoding: json, as: UTF8.self))\n\n"
+        if let key { encodedChunks.withLock { $0[key] = line } }
+        return line
     }
+
+    private static let encodedChunks = Mutex<[String: String]>([:])
 
     private struct Chunk: Encodable {
         struct Choice: Encodable {
