@@ -31,12 +31,15 @@ enum StreamApplication {
         sourceConfiguration.retryMilliseconds = settings.retryMilliseconds
         let source = JobStreamSource(spool: spool, hub: hub, lookup: JobLookup(store: connection.store), configuration: sourceConfiguration)
 
+        let serverName = "tutorline-stream"
         let cors = CORSPolicy(
             origins: settings.corsOrigins,
             allowHeaders: ["accept", "authorization", "last-event-id", "cache-control"],
             allowMethods: ["GET", "OPTIONS"]
         )
-        let streams = StreamRoutes(verifier: StreamTokenVerifier(keys: keys), source: source, cors: cors, logger: logger)
+        let streams = StreamRoutes(
+            verifier: StreamTokenVerifier(keys: keys), source: source, cors: cors, serverName: serverName, logger: logger
+        )
         // Everything but the streams themselves: health, metrics, preflights, and the errors for
         // addresses that are not streams.
         let router = Router(context: TutorlineRequestContext.self)
@@ -47,7 +50,7 @@ enum StreamApplication {
         return Application(
             router: router,
             server: .http1(configuration: .init(additionalChannelHandlers: [EventStreamChannelHandler(responder: streams, logger: logger)])),
-            configuration: settings.common.serverConfiguration(name: "tutorline-stream"),
+            configuration: settings.common.serverConfiguration(name: serverName),
             services: connection.services + [watcher, clock],
             logger: logger
         )

@@ -16,6 +16,7 @@ struct StreamRoutes: EventStreamResponder {
     let verifier: StreamTokenVerifier
     let source: JobStreamSource
     let cors: CORSPolicy
+    let serverName: String
     let logger: Logger
 
     func serves(_ request: HTTPRequest) -> Bool {
@@ -24,22 +25,21 @@ struct StreamRoutes: EventStreamResponder {
 
     func open(_ request: HTTPRequest) async -> EventStreamAnswer {
         let origin = request.headerFields[.origin]
+        // What the router's middleware and Hummingbird's responder add to every other answer.
+        func finished(_ head: HTTPResponse) -> HTTPResponse {
+            var head = head
+            cors.allow(origin, on: &head.headerFields)
+            head.headerFields[.server] = serverName
+            return head
+        }
         do {
-            var answer = try await answer(request)
-            switch answer {
-            case .stream(var head, let session):
-                cors.allow(origin, on: &head.headerFields)
-                answer = .stream(head, session)
-            case .response(var head, let body):
-                cors.allow(origin, on: &head.headerFields)
-                answer = .response(head, body)
+            switch try await answer(request) {
+            case .stream(let head, let session): return .stream(finished(head), session)
+            case .response(let head, let body): return .response(finished(head), body)
             }
-            return answer
         } catch {
             let error = APIError.translating(error, logger: logger)
-            var head = HTTPResponse(status: error.status, headerFields: error.headers)
-            cors.allow(origin, on: &head.headerFields)
-            return .response(head, (try? error.body()) ?? ByteBuffer())
+            return .response(finished(HTTPResponse(status: error.status, headerFields: error.headers)), (try? error.body()) ?? ByteBuffer())
         }
     }
 
@@ -68,6 +68,8 @@ struct StreamRoutes: EventStreamResponder {
 
     /// The assistant and the job id segment of a stream path, or nil for any other path.
     static func route(_ path: String) -> (AssistantKind, Substring)? {
+        // As the router matched it: a trailing slash is the same address.
+        let path = path.hasSuffix("/") ? path.dropLast() : Substring(path)
         for kind in AssistantKind.allCases {
             let prefix = kind.routePrefix + "/stream/"
             guard path.hasPrefix(prefix) else { continue }

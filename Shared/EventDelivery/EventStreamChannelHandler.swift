@@ -26,6 +26,8 @@ public final class EventStreamChannelHandler: ChannelDuplexHandler, RemovableCha
 
     /// More waiting parts than a client has any reason to pipeline: it is dropped.
     static let waitingLimit = 64
+    /// How long a browser may leave its socket full before it counts as gone.
+    static let stallLimit = TimeAmount.seconds(15)
 
     private let responder: any EventStreamResponder
     private let logger: Logger
@@ -40,6 +42,13 @@ public final class EventStreamChannelHandler: ChannelDuplexHandler, RemovableCha
     private var tail: JobEventTail?
     private var closeAfterResponse = false
     private var quiescing = false
+    /// A read the router's channel asked for while requests waited: the socket is read again once
+    /// they are taken, so a pipelining client cannot make this handler buffer without bound.
+    private var readHeld = false
+    /// The client's half-close, passed on only after the requests that came before it.
+    private var inputClosedHeld = false
+    /// Closes a connection whose socket stayed full for `stallLimit`.
+    private var stallCheck: Scheduled<Void>?
 
     public init(responder: any EventStreamResponder, logger: Logger) {
         self.responder = responder
@@ -60,6 +69,34 @@ public final class EventStreamChannelHandler: ChannelDuplexHandler, RemovableCha
         if waiting.isEmpty, receive(part, context: context) { return }
         waiting.append(part)
         if waiting.count > Self.waitingLimit { context.close(promise: nil) }
+    }
+
+    public func read(context: ChannelHandlerContext) {
+        if waiting.isEmpty {
+            context.read()
+        } else {
+            readHeld = true
+        }
+    }
+
+    public func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // The router would answer a parse error with a 400 in the middle of a stream, or ahead of
+        // the requests that wait: the connection is beyond repair, close it.
+        if responding == .stream || !waiting.isEmpty {
+            context.close(promise: nil)
+        } else {
+            context.fireErrorCaught(error)
+        }
+    }
+
+    public func channelWritabilityChanged(context: ChannelHandlerContext) {
+        // A browser that reads slowly is not sent more until its socket drains (see `signalled`).
+        if context.channel.isWritable {
+            stallCheck?.cancel()
+            stallCheck = nil
+            if tail != nil { signalled() }
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -85,9 +122,14 @@ public final class EventStreamChannelHandler: ChannelDuplexHandler, RemovableCha
                 return
             }
         }
-        if let event = event as? ChannelEvent, event == .inputClosed, responding == .stream {
-            // The browser closed its side: it has left.
-            context.close(promise: nil)
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            if responding == .stream {
+                // The browser closed its side: it has left.
+                context.close(promise: nil)
+            } else if !waiting.isEmpty {
+                inputClosedHeld = true
+                return
+            }
         }
         context.fireUserInboundEventTriggered(event)
     }
@@ -124,6 +166,15 @@ public final class EventStreamChannelHandler: ChannelDuplexHandler, RemovableCha
             forwarded = forwarded || responding == .router
         }
         if forwarded { context.fireChannelReadComplete() }
+        guard waiting.isEmpty else { return }
+        if inputClosedHeld {
+            inputClosedHeld = false
+            context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        }
+        if readHeld {
+            readHeld = false
+            context.read()
+        }
     }
 
     private func open(_ request: HTTPRequest, context: ChannelHandlerContext) {
@@ -169,6 +220,11 @@ public final class EventStreamChannelHandler: ChannelDuplexHandler, RemovableCha
     /// The hub has signals for this connection's job.
     private func signalled() {
         guard var tail, let context else { return }
+        // Signals stay merged in the mailbox while the socket is full; writability brings us back.
+        guard context.channel.isWritable else {
+            watchStall(context: context)
+            return
+        }
         let step: JobEventTail.Step
         do {
             step = try tail.next()
@@ -188,18 +244,44 @@ public final class EventStreamChannelHandler: ChannelDuplexHandler, RemovableCha
         self.tail = tail
     }
 
+    /// Gives a full socket `stallLimit` to drain; at once when the process is shutting down.
+    private func watchStall(context: ChannelHandlerContext) {
+        if quiescing {
+            context.close(promise: nil)
+            return
+        }
+        guard stallCheck == nil else { return }
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        stallCheck = context.eventLoop.scheduleTask(in: Self.stallLimit) {
+            handler.value.stallCheck = nil
+            guard let context = handler.value.context, !context.channel.isWritable else { return }
+            context.close(promise: nil)
+        }
+    }
+
     private func endResponse(context: ChannelHandlerContext) {
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         responding = .nobody
         if closeAfterResponse || quiescing {
-            context.close(promise: nil)
+            // Closed once the last bytes (a drain's `retry: 250`) are out, or after a bound for a
+            // client that stopped reading.
+            let done = context.eventLoop.makePromise(of: Void.self)
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: done)
+            let channel = context.channel
+            let bound = context.eventLoop.scheduleTask(in: .seconds(5)) { channel.close(promise: nil) }
+            done.futureResult.whenComplete { _ in
+                bound.cancel()
+                channel.close(promise: nil)
+            }
         } else {
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
             resumeWaiting(context: context)
         }
     }
 
     /// Lets go of the stream: its subscription leaves the hub.
     private func release() {
+        stallCheck?.cancel()
+        stallCheck = nil
         opening?.cancel()
         opening = nil
         tail = nil

@@ -130,6 +130,28 @@ struct StreamTests {
         }
     }
 
+    @Test func pipelinedRequestsBeforeAHalfCloseAreAllAnswered() async throws {
+        try await withTestSystem { system in
+            let (_, url) = try await Self.ask(system, "Half closed?")
+            _ = try await readEventStream(url)
+            let target = String(url.dropFirst(system.streamURL.count))
+            // The client sends three requests and shuts its side: the stream waits behind the first,
+            // and the half-close must wait behind them all.
+            let raw = [
+                "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n",
+                "GET \(target) HTTP/1.1\r\nHost: t\r\n\r\n",
+                "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n",
+            ].joined()
+            let received = try await TestHTTP.rawExchange(port: system.stream.port, raw, halfClose: true)
+            let answers = received.components(separatedBy: "HTTP/1.1 ").dropFirst().map { $0.lowercased() }
+            try #require(answers.count == 3, "\(received)")
+            #expect(answers[0].hasPrefix("200") && answers[0].hasSuffix("ok\n"), "\(answers[0])")
+            #expect(answers[1].hasPrefix("200") && answers[1].contains("event: completed"), "\(answers[1])")
+            #expect(answers[1].contains("server: tutorline-stream"), "\(answers[1])")
+            #expect(answers[2].hasPrefix("200") && answers[2].hasSuffix("ok\n"), "\(answers[2])")
+        }
+    }
+
     static func openConnections(_ system: TestSystem) async throws -> Double? {
         let metrics = try await TestHTTP.get("\(system.streamURL)/metrics").body
         let line = metrics.split(separator: "\n").first { $0.hasPrefix("tutorline_sse_connections ") }

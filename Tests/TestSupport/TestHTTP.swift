@@ -141,15 +141,21 @@ public func followEventStream(_ url: String, maximumReconnects: Int = 10) async 
 extension TestHTTP {
     /// Writes `raw` on one fresh connection and returns everything the server sent until it closed
     /// the connection: for what a client library will not do (pipelined requests, exact bytes).
-    public static func rawExchange(port: Int, _ raw: String, timeout: Duration = .seconds(15)) async throws -> String {
+    /// With `halfClose`, the client shuts its sending side after writing, as some clients do.
+    public static func rawExchange(port: Int, _ raw: String, halfClose: Bool = false, timeout: Duration = .seconds(15)) async throws -> String {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: "127.0.0.1", port: port) { channel in
-                channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
+                        wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true)
+                    )
+                }
             }
         return try await withThrowingTaskGroup(of: String?.self) { group in
             group.addTask {
                 try await channel.executeThenClose { inbound, outbound in
                     try await outbound.write(ByteBuffer(string: raw))
+                    if halfClose { outbound.finish() }
                     var received = ""
                     for try await buffer in inbound { received += String(buffer: buffer) }
                     return received
