@@ -15,6 +15,9 @@ public final class DeliverySubscription: Sendable {
     /// Calls `notify` when signals are waiting; the connection then calls ``take()``.
     public func onSignal(_ notify: @escaping @Sendable () -> Void) { mailbox.onSignal(notify) }
 
+    /// Forgets the notification set with ``onSignal(_:)``.
+    public func stopSignals() { mailbox.stop() }
+
     /// Everything that arrived for this connection since it last looked.
     public func take() -> DeliveryWake { mailbox.take() }
 

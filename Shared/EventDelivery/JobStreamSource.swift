@@ -2,6 +2,7 @@ import Foundation
 import Jobs
 import NIOCore
 import Spool
+import Synchronization
 
 /// Opens event streams for jobs from the spool, without touching the store for jobs that have
 /// a spool file (every claimed job does).
@@ -13,6 +14,9 @@ public struct JobStreamSource: Sendable {
         public var timeout: Duration = .seconds(90)
         /// The `retry:` sent first (milliseconds a browser waits before reconnecting).
         public var retryMilliseconds = 2000
+        /// How long a stream whose job has no spool file yet waits for the worker to create it
+        /// before asking the store: a browser usually connects a few milliseconds before the claim.
+        public var claimGrace: Duration = .milliseconds(50)
         public init() {}
     }
 
@@ -46,6 +50,11 @@ public struct JobStreamSource: Sendable {
         let read: SpoolRead
         if let spooled = try spool.read(job: job, from: 0) {
             read = spooled
+        } else if configuration.claimGrace > .zero, await Self.signalled(subscription, within: configuration.claimGrace),
+            let spooled = try spool.read(job: job, from: 0)
+        {
+            // The worker claimed the job as the browser came: no need to ask the store.
+            read = spooled
         } else {
             // No spool file yet: queued, or ended without one (a failure before any event).
             guard let stored = try await lookup.job(id: job) else { return .notFound }
@@ -72,6 +81,24 @@ public struct JobStreamSource: Sendable {
             job: job, subscription: subscription, source: self, lastEventId: seen,
             initial: .replay(frames.filter { ($0.id ?? 0) > seen }), offset: read.next
         ))
+    }
+
+    /// Whether the hub signals the job within `limit`. Takes the signal, so that the connection's
+    /// own notification starts afresh.
+    static func signalled(_ subscription: DeliverySubscription, within limit: Duration) async -> Bool {
+        let waiter = Mutex<CheckedContinuation<Bool, Never>?>(nil)
+        let came = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            waiter.withLock { $0 = continuation }
+            let resume: @Sendable (Bool) -> Void = { value in waiter.withLock { $0.take() }?.resume(returning: value) }
+            subscription.onSignal { resume(true) }
+            Task {
+                try? await Task.sleep(for: limit)
+                resume(false)
+            }
+        }
+        subscription.stopSignals()
+        _ = subscription.take()
+        return came
     }
 
     /// The answer for a client when the store's word decides: the end (from the store), or the

@@ -74,4 +74,52 @@ import Testing
             #expect(sent.hasSuffix("event: completed\nid: 3\ndata: {\"answer\":\"Fast.\"}\n\n"), "\(sent)")
         }
     }
+
+    @Test func aBrowserThatComesJustBeforeTheClaimIsNotAStoreQuery() async throws {
+        try await StoreKind.sqlite.withStore { store in
+            let directory = NSTemporaryDirectory() + "spool-\(UUID().uuidString.prefix(8))"
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let spool = Spool(directory: directory)
+            try spool.prepare()
+            let job = try await store.enqueue(NewJob(kind: .landing, question: "Soon?", userId: "anonymous")).job
+            let lookups = Mutex(0)
+            let hub = DeliveryHub()
+            let source = JobStreamSource(
+                spool: spool, hub: hub, lookup: JobLookup(store: FinishingWhileAsked(store: store) { lookups.withLock { $0 += 1 } }),
+                configuration: .init()
+            )
+            let opening = Task { try await source.open(job: job.id, lastEventId: nil) }
+            // The worker claims a few milliseconds after the browser came, as it usually does.
+            try await Task.sleep(for: .milliseconds(10))
+            try SpoolWriter(spool: spool, job: job.id).append(event: "status", data: #"{"status":"PROCESSING"}"#)
+            hub.spoolChanged(.job(job.id))
+            guard case .stream(let session) = try await opening.value else {
+                Issue.record("expected a stream")
+                return
+            }
+            #expect(String(buffer: session.start().output).contains("PROCESSING"))
+            #expect(lookups.withLock { $0 } == 0)
+        }
+    }
+
+    @Test func aJobStillQueuedAfterTheGraceIsLookedUpOnce() async throws {
+        try await StoreKind.sqlite.withStore { store in
+            let directory = NSTemporaryDirectory() + "spool-\(UUID().uuidString.prefix(8))"
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let spool = Spool(directory: directory)
+            try spool.prepare()
+            let job = try await store.enqueue(NewJob(kind: .landing, question: "Later?", userId: "anonymous")).job
+            let lookups = Mutex(0)
+            let source = JobStreamSource(
+                spool: spool, hub: DeliveryHub(), lookup: JobLookup(store: FinishingWhileAsked(store: store) { lookups.withLock { $0 += 1 } }),
+                configuration: .init()
+            )
+            guard case .stream(let session) = try await source.open(job: job.id, lastEventId: nil) else {
+                Issue.record("expected a stream")
+                return
+            }
+            #expect(String(buffer: session.start().output).contains("QUEUED"))
+            #expect(lookups.withLock { $0 } == 1)
+        }
+    }
 }
