@@ -53,6 +53,7 @@ enum WorkerApplication {
         var services = connection.services
         if let listener = try connection.makeJobListener(doorbell) { services.append(listener) }
         services.append(worker)
+        if let retention = settings.spoolRetention { services.append(SpoolPruner(spool: spool, retention: retention, logger: logger)) }
 
         let router = Router(context: TutorlineRequestContext.self)
         router.add(middleware: APIErrorMiddleware())

@@ -17,9 +17,10 @@ struct WorkerSettings: Sendable {
         "WORKER_POLL_SECONDS", default: nil, "idle poll interval (default: 1 with Postgres, which also wakes workers by NOTIFY; 0.05 with SQLite)"
     )
     static let retryBase = Setting("JOB_RETRY_BASE_MS", default: "500", "first retry delay; doubles per attempt, jittered")
+    static let spoolRetention = Setting("SPOOL_RETENTION_HOURS", default: "24", "spool files older than this are deleted (0 keeps them)")
 
     static let all: [Setting] = CommonSettings.settings(defaultPort: 8082) + [
-        spoolDir, llmBaseURL, llmAPIKey, llmModel, llmTimeout, llmIdleTimeout, offlinePace, concurrency, lease, rescueInterval, pollInterval, retryBase, shutdownGrace,
+        spoolDir, llmBaseURL, llmAPIKey, llmModel, llmTimeout, llmIdleTimeout, offlinePace, concurrency, lease, rescueInterval, pollInterval, retryBase, shutdownGrace, spoolRetention,
     ]
 
     var common: CommonSettings
@@ -38,6 +39,8 @@ struct WorkerSettings: Sendable {
     var rescueInterval: Duration
     var shutdownGrace: Duration
     var retryBase: Duration
+    /// `nil`: spool files are kept.
+    var spoolRetention: Duration?
 
     init(reader: SettingsReader) throws {
         common = try CommonSettings(reader: reader, defaultPort: 8082)
@@ -62,5 +65,7 @@ struct WorkerSettings: Sendable {
         rescueInterval = try reader.seconds(Self.rescueInterval, in: 0.1...3600)
         shutdownGrace = try reader.seconds(Self.shutdownGrace, in: 0...3600)
         retryBase = .milliseconds(try reader.int(Self.retryBase, in: 1...600_000))
+        let retentionHours = try reader.int(Self.spoolRetention, in: 0...100_000)
+        spoolRetention = retentionHours == 0 ? nil : .seconds(retentionHours * 3600)
     }
 }

@@ -18,6 +18,7 @@ import UserAuth
         ("tutorline-worker", ["PORT": "http"], "PORT"),
         ("tutorline-worker", ["LLM_BASE_URL": "ftp://example"], "LLM_BASE_URL"),
         ("tutorline-worker", ["LOG_LEVEL": "loud"], "LOG_LEVEL"),
+        ("tutorline-worker", ["SPOOL_RETENTION_HOURS": "-1"], "SPOOL_RETENTION_HOURS"),
     ])
     func aBadSettingStopsTheProcessWithOneLine(executable: String, environment: [String: String], variable: String) throws {
         let folder = NSTemporaryDirectory() + "tutorline-config-\(UUID().uuidString.prefix(8))"
@@ -44,7 +45,7 @@ import UserAuth
 
     @Test(arguments: [
         ("tutorline-gateway", ["DATABASE_URL", "STREAM_TOKEN_SECRET", "AUTH_JWT_SECRET", "CORS_ORIGINS", "ANON_RATE_LIMIT", "STREAM_PUBLIC_URL", "LOG_FORMAT"]),
-        ("tutorline-worker", ["DATABASE_URL", "SPOOL_DIR", "LLM_BASE_URL", "LLM_API_KEY", "LLM_MODEL", "WORKER_CONCURRENCY", "JOB_LEASE_SECONDS"]),
+        ("tutorline-worker", ["DATABASE_URL", "SPOOL_DIR", "LLM_BASE_URL", "LLM_API_KEY", "LLM_MODEL", "WORKER_CONCURRENCY", "JOB_LEASE_SECONDS", "SPOOL_RETENTION_HOURS"]),
         ("tutorline-stream", ["DATABASE_URL", "SPOOL_DIR", "STREAM_TOKEN_SECRET", "STREAM_TOKEN_PREVIOUS_SECRETS", "CORS_ORIGINS", "STREAM_TIMEOUT_SECONDS"]),
     ])
     func helpListsEveryVariableWithItsDefault(executable: String, variables: [String]) throws {

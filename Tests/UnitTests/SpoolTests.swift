@@ -102,4 +102,22 @@ import Testing
         }
         #expect(result)
     }
+
+    @Test func thePrunerDeletesOnlyJobFilesOlderThanTheRetention() throws {
+        let (old, recent) = (UUID(), UUID())
+        try SpoolWriter(spool: spool, job: old).append(event: "status", data: #"{"status":"PROCESSING"}"#)
+        try SpoolWriter(spool: spool, job: recent).append(event: "status", data: #"{"status":"PROCESSING"}"#)
+        let stranger = spool.directory + "/notes.txt"
+        #expect(FileManager.default.createFile(atPath: stranger, contents: Data("keep".utf8)))
+        let twoDaysAgo = Date().addingTimeInterval(-48 * 3600)
+        for path in [spool.path(for: old), stranger] {
+            try FileManager.default.setAttributes([.modificationDate: twoDaysAgo], ofItemAtPath: path)
+        }
+        let pruner = SpoolPruner(spool: spool, retention: .seconds(24 * 3600), logger: Logger(label: "test"))
+        #expect(pruner.prune() == 1)
+        #expect(try spool.read(job: old, from: 0) == nil)
+        #expect(try spool.read(job: recent, from: 0) != nil)
+        #expect(FileManager.default.fileExists(atPath: stranger), "only job files are the pruner's")
+        #expect(pruner.prune() == 0)
+    }
 }
