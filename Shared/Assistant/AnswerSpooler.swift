@@ -69,8 +69,8 @@ public final class AnswerSpooler: Sendable {
                 state.flushScheduled = true
                 return last + pace
             }
-            try Self.sendWhatIsNew(&state, attempt: attempt)
-            state.lastSend = now
+            // The pace counts from the last delta written: a retry still repeating earlier text writes none.
+            if try Self.sendWhatIsNew(&state, attempt: attempt) { state.lastSend = now }
             return nil
         }
         if let flushAt {
@@ -87,8 +87,7 @@ public final class AnswerSpooler: Sendable {
             state.flushScheduled = false
             guard !state.closed, state.flushError == nil else { return }
             do throws(SpoolError) {
-                try Self.sendWhatIsNew(&state, attempt: attempt)
-                state.lastSend = .now
+                if try Self.sendWhatIsNew(&state, attempt: attempt) { state.lastSend = .now }
             } catch {
                 state.flushError = error
             }
@@ -106,7 +105,7 @@ public final class AnswerSpooler: Sendable {
                     _ = try state.writer.append(event: "reset", data: JobEvent.reset(attempt: attempt).data)
                     state.sent = ""
                 }
-                try Self.sendWhatIsNew(&state, attempt: attempt)
+                _ = try Self.sendWhatIsNew(&state, attempt: attempt)
             }
             return state.produced
         }
@@ -121,10 +120,11 @@ public final class AnswerSpooler: Sendable {
     /// The id the next event will carry.
     public var nextEventId: Int { state.withLock { $0.writer.lastEventId + 1 } }
 
-    private static func sendWhatIsNew(_ state: inout State, attempt: Int) throws(SpoolError) {
+    /// Appends what the browser does not hold yet; whether anything was written.
+    private static func sendWhatIsNew(_ state: inout State, attempt: Int) throws(SpoolError) -> Bool {
         let sent = state.sent.utf8
         let produced = state.produced.utf8
-        if sent.starts(with: produced) { return }
+        if sent.starts(with: produced) { return false }
         if !produced.starts(with: sent) {
             _ = try state.writer.append(event: "reset", data: JobEvent.reset(attempt: attempt).data)
             state.sent = ""
@@ -132,6 +132,7 @@ public final class AnswerSpooler: Sendable {
         let new = String(decoding: produced.dropFirst(state.sent.utf8.count), as: UTF8.self)
         _ = try state.writer.append(event: "delta", data: JobEvent.delta(new).data)
         state.sent = state.produced
+        return true
     }
 
     static func deltaText(of frame: SpoolFrame) -> String {

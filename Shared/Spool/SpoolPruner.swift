@@ -3,20 +3,28 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Dispatch
 import Foundation
 import Logging
 import ServiceLifecycle
 
-/// Deletes job files last written longer ago than the retention.
+/// Deletes the files of jobs that ended longer ago than the retention.
 ///
 /// The spool is a delivery buffer, not the record: the store keeps every result, and a stream
 /// whose file is gone ends from the store (its `completed` event carries the whole answer). Left
 /// alone, the spool would grow by one file per answer forever.
+///
+/// A file whose last frame is not the job's end may belong to a job waiting for another attempt
+/// (workers down for a day): it is kept for `unendedFactor` times the retention.
 public struct SpoolPruner: Service {
     let spool: Spool
     let retention: Duration
     let interval: Duration
     let logger: Logger
+    /// How many retentions a file without its end is kept.
+    static let unendedFactor = 7.0
+    /// How far from its end a file is searched for the start of its last frame.
+    static let tailWindow = 64 * 1024
 
     public init(spool: Spool, retention: Duration, interval: Duration = .seconds(600), logger: Logger) {
         self.spool = spool
@@ -26,26 +34,74 @@ public struct SpoolPruner: Service {
     }
 
     public func run() async throws {
+        // Not at start: a worker that was down for long must claim its released jobs first.
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            prune()
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            guard !Task.isCancelled && !Task.isShuttingDownGracefully else { return }
+            // A big folder takes a while: not on the two threads that run every task.
+            let pruner = self
+            let removed = await withCheckedContinuation { continuation in
+                DispatchQueue.global(qos: .utility).async { continuation.resume(returning: pruner.prune()) }
+            }
+            if removed > 0 { logger.info("spool pruned", metadata: ["files": "\(removed)", "retention": "\(retention)"]) }
         }
     }
 
-    /// Removes the job files last written before `now` minus the retention; returns how many.
-    /// Other files in the folder are left alone. Several workers may prune the same spool.
+    /// Removes the files of jobs that ended before `now` minus the retention, and files without an
+    /// end last written before `now` minus `unendedFactor` retentions; returns how many. Other files
+    /// in the folder are left alone. Several workers may prune the same spool.
     @discardableResult
     public func prune(now: Date = Date()) -> Int {
-        let cutoff = now.timeIntervalSince1970 - Double(retention.components.seconds)
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: spool.directory) else { return 0 }
+        let retentionSeconds = Double(retention.components.seconds)
+        let endedCutoff = now.timeIntervalSince1970 - retentionSeconds
+        let unendedCutoff = now.timeIntervalSince1970 - retentionSeconds * Self.unendedFactor
+        guard let folder = opendir(spool.directory) else {
+            logger.warning("spool not pruned: cannot read its folder", metadata: ["folder": "\(spool.directory)", "errno": "\(errno)"])
+            return 0
+        }
+        defer { closedir(folder) }
         var removed = 0
-        for name in names where Spool.jobID(fromFileName: name) != nil {
+        // Read entry by entry: the folder may hold a day of answers.
+        while let entry = readdir(folder) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard Spool.jobID(fromFileName: name) != nil else { continue }
             let path = spool.directory + "/" + name
             var info = stat()
-            guard lstat(path, &info) == 0, Double(info.st_mtim.tv_sec) < cutoff else { continue }
+            // lstat: a link's own age, and `unlink` removes the link, never what it points to.
+            guard lstat(path, &info) == 0 else { continue }
+            let modified = Double(info.st_mtim.tv_sec)
+            guard modified < endedCutoff else { continue }
+            guard modified < unendedCutoff || Self.hasEnded(path: path) else { continue }
             if unlink(path) == 0 { removed += 1 }
         }
-        if removed > 0 { logger.info("spool pruned", metadata: ["files": "\(removed)", "retention": "\(retention)"]) }
         return removed
+    }
+
+    /// Whether the file's last frame is the job's end (`completed` or `failed`).
+    static func hasEnded(path: String) -> Bool {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_size > 0 else { return false }
+        let size = Int(info.st_size)
+        let length = min(size, tailWindow)
+        var tail = [UInt8](repeating: 0, count: length)
+        let count = tail.withUnsafeMutableBytes { pread(fd, $0.baseAddress, length, off_t(size - length)) }
+        guard count == length, tail.suffix(2).elementsEqual([0x0A, 0x0A]) else { return false }
+        // The last frame starts after the last blank line before the file's final one.
+        let body = tail.dropLast(2)
+        var start = body.startIndex
+        var index = body.endIndex - 1
+        while index > body.startIndex {
+            if body[index] == 0x0A, body[index - 1] == 0x0A {
+                start = index + 1
+                break
+            }
+            index -= 1
+        }
+        if start == body.startIndex, length < size { return false }  // the frame is longer than the window
+        let frame = body[start...]
+        return frame.starts(with: Array("event: completed\n".utf8)) || frame.starts(with: Array("event: failed\n".utf8))
     }
 }
