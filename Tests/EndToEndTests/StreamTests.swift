@@ -80,12 +80,7 @@ struct StreamTests {
             #expect(first.events.first?.event == "status")
             // The client has gone; its connection, subscription and task are released without waiting
             // for a heartbeat or the stream timeout.
-            var open = try await Self.openConnections(system)
-            for _ in 0..<50 where open != 0 {
-                try await Task.sleep(for: .milliseconds(20))
-                open = try await Self.openConnections(system)
-            }
-            #expect(open == 0)
+            #expect(try await Self.openConnectionsOnceReleased(system) == 0)
         }
     }
 
@@ -95,12 +90,7 @@ struct StreamTests {
             let stream = try await readEventStream(url, keepAlive: true)
             #expect(stream.data(of: "completed") != nil)
             // The connection stays open in the client's pool; the stream's subscription must not.
-            var open = try await Self.openConnections(system)
-            for _ in 0..<50 where open != 0 {
-                try await Task.sleep(for: .milliseconds(20))
-                open = try await Self.openConnections(system)
-            }
-            #expect(open == 0)
+            #expect(try await Self.openConnectionsOnceReleased(system) == 0)
         }
     }
 
@@ -150,6 +140,16 @@ struct StreamTests {
             #expect(answers[1].contains("server: tutorline-stream"), "\(answers[1])")
             #expect(answers[2].hasPrefix("200") && answers[2].hasSuffix("ok\n"), "\(answers[2])")
         }
+    }
+
+    /// The stream service's open connections, once they are down to 0 or after a second.
+    static func openConnectionsOnceReleased(_ system: TestSystem) async throws -> Double? {
+        var open = try await openConnections(system)
+        for _ in 0..<50 where open != 0 {
+            try await Task.sleep(for: .milliseconds(20))
+            open = try await openConnections(system)
+        }
+        return open
     }
 
     static func openConnections(_ system: TestSystem) async throws -> Double? {

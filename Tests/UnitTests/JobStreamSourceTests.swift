@@ -40,12 +40,23 @@ import Testing
         func ping() async throws { try await store.ping() }
     }
 
-    @Test func aJobThatFinishesWhileTheStoreIsAskedIsReplayedFromItsSpool() async throws {
+    /// A fresh SQLite store and a spool in a folder of its own, removed afterwards.
+    func withStoreAndSpool(_ body: @escaping @Sendable (any JobStore, Spool) async throws -> Void) async throws {
         try await StoreKind.sqlite.withStore { store in
-            let directory = NSTemporaryDirectory() + "spool-\(UUID().uuidString.prefix(8))"
-            defer { try? FileManager.default.removeItem(atPath: directory) }
-            let spool = Spool(directory: directory)
+            let spool = Spool(directory: NSTemporaryDirectory() + "spool-\(UUID().uuidString.prefix(8))")
+            defer { try? FileManager.default.removeItem(atPath: spool.directory) }
             try spool.prepare()
+            try await body(store, spool)
+        }
+    }
+
+    /// A source whose store lookups run `beforeLookup` first.
+    func source(_ spool: Spool, _ store: any JobStore, hub: DeliveryHub = DeliveryHub(), beforeLookup: @escaping @Sendable () throws -> Void) -> JobStreamSource {
+        JobStreamSource(spool: spool, hub: hub, lookup: JobLookup(store: FinishingWhileAsked(store: store, beforeLookup: beforeLookup)), configuration: .init())
+    }
+
+    @Test func aJobThatFinishesWhileTheStoreIsAskedIsReplayedFromItsSpool() async throws {
+        try await withStoreAndSpool { store, spool in
             let accepted = try await store.enqueue(NewJob(kind: .landing, question: "Quick?", userId: "anonymous")).job
             let claimed = try #require(try await store.claim(lease: .seconds(30)))
             let token = try #require(claimed.leaseToken)
@@ -59,11 +70,8 @@ import Testing
             }
             #expect(try await store.complete(jobId: accepted.id, leaseToken: token, result: result, terminalEventId: 3))
 
-            let source = JobStreamSource(
-                spool: spool, hub: DeliveryHub(), lookup: JobLookup(store: FinishingWhileAsked(store: store, beforeLookup: finish)),
-                configuration: .init()
-            )
-            guard case .stream(let session) = try await source.open(job: accepted.id, lastEventId: nil) else {
+            let opening = try await source(spool, store, beforeLookup: finish).open(job: accepted.id, lastEventId: nil)
+            guard case .stream(let session) = opening else {
                 Issue.record("expected a stream")
                 return
             }
@@ -76,18 +84,11 @@ import Testing
     }
 
     @Test func aBrowserThatComesJustBeforeTheClaimIsNotAStoreQuery() async throws {
-        try await StoreKind.sqlite.withStore { store in
-            let directory = NSTemporaryDirectory() + "spool-\(UUID().uuidString.prefix(8))"
-            defer { try? FileManager.default.removeItem(atPath: directory) }
-            let spool = Spool(directory: directory)
-            try spool.prepare()
+        try await withStoreAndSpool { store, spool in
             let job = try await store.enqueue(NewJob(kind: .landing, question: "Soon?", userId: "anonymous")).job
             let lookups = Mutex(0)
             let hub = DeliveryHub()
-            let source = JobStreamSource(
-                spool: spool, hub: hub, lookup: JobLookup(store: FinishingWhileAsked(store: store) { lookups.withLock { $0 += 1 } }),
-                configuration: .init()
-            )
+            let source = source(spool, store, hub: hub) { lookups.withLock { $0 += 1 } }
             let opening = Task { try await source.open(job: job.id, lastEventId: nil) }
             // The worker claims a few milliseconds after the browser came, as it usually does.
             try await Task.sleep(for: .milliseconds(10))
@@ -103,18 +104,11 @@ import Testing
     }
 
     @Test func aJobStillQueuedAfterTheGraceIsLookedUpOnce() async throws {
-        try await StoreKind.sqlite.withStore { store in
-            let directory = NSTemporaryDirectory() + "spool-\(UUID().uuidString.prefix(8))"
-            defer { try? FileManager.default.removeItem(atPath: directory) }
-            let spool = Spool(directory: directory)
-            try spool.prepare()
+        try await withStoreAndSpool { store, spool in
             let job = try await store.enqueue(NewJob(kind: .landing, question: "Later?", userId: "anonymous")).job
             let lookups = Mutex(0)
-            let source = JobStreamSource(
-                spool: spool, hub: DeliveryHub(), lookup: JobLookup(store: FinishingWhileAsked(store: store) { lookups.withLock { $0 += 1 } }),
-                configuration: .init()
-            )
-            guard case .stream(let session) = try await source.open(job: job.id, lastEventId: nil) else {
+            let opening = try await source(spool, store) { lookups.withLock { $0 += 1 } }.open(job: job.id, lastEventId: nil)
+            guard case .stream(let session) = opening else {
                 Issue.record("expected a stream")
                 return
             }
