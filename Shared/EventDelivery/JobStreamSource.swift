@@ -61,7 +61,7 @@ public struct JobStreamSource: Sendable {
             // A worker may have claimed and even finished the job while the store was asked: then
             // its spool holds every event, and the browser must get them all, not just the end.
             guard let spooled = try spool.read(job: job, from: 0) else {
-                return opening(for: stored, spooledUpTo: 0, seen: seen, subscription: subscription, replay: [], offset: 0)
+                return opening(for: stored, spooledUpTo: 0, seen: seen, subscription: subscription, offset: 0)
             }
             read = spooled
         }
@@ -74,7 +74,7 @@ public struct JobStreamSource: Sendable {
             // so that a client given that end by the store is not sent it again on every reconnect.
             if let stored = try await lookup.job(id: job), stored.status.isTerminal {
                 let spooledUpTo = frames.last { $0.id != nil }?.id ?? 0
-                return opening(for: stored, spooledUpTo: spooledUpTo, seen: seen, subscription: subscription, replay: [], offset: read.next)
+                return opening(for: stored, spooledUpTo: spooledUpTo, seen: seen, subscription: subscription, offset: read.next)
             }
         }
         return .stream(JobEventSession(
@@ -104,7 +104,7 @@ public struct JobStreamSource: Sendable {
     /// The answer for a client when the store's word decides: the end (from the store), or the
     /// status while the job waits.
     private func opening(
-        for stored: Job, spooledUpTo: Int, seen: Int, subscription: DeliverySubscription, replay: [SpoolFrame], offset: Int
+        for stored: Job, spooledUpTo: Int, seen: Int, subscription: DeliverySubscription, offset: Int
     ) -> Opening {
         if let terminal = JobEvent.terminal(of: stored) {
             let id = Self.terminalEventId(of: stored, spooledUpTo: spooledUpTo)
