@@ -58,15 +58,14 @@ struct BenchConnection {
         throw Failure(description: "the server closed the connection mid-response")
     }
 
-    /// The rest of the response's body as events; `onRead` sees the events so far after each read.
-    mutating func events(onRead: ([ServerSentEvent]) -> Void) async throws -> [ServerSentEvent] {
+    /// The rest of the response's body as events.
+    mutating func events() async throws -> [ServerSentEvent] {
         var parser = EventStreamParser()
         var events: [ServerSentEvent] = []
         while let part = try await inbound.next() {
             switch part {
             case .body(let buffer):
                 events += parser.feed(buffer.readableBytesView)
-                onRead(events)
             case .end: return events
             case .head: throw Failure(description: "a second head in one response")
             }

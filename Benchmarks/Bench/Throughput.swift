@@ -30,25 +30,22 @@ struct Throughput: AsyncParsableCommand {
             let (completed, failed) = await withTaskGroup(of: (Int, Int).self) { group in
                 for client in 0..<clients {
                     group.addTask {
+                        let share = Array(stride(from: client, to: jobs, by: clients))
                         var completed = 0
-                        var failed = 0
                         // Each browser keeps one connection to the gateway and one to the stream service.
                         do {
                             try await BenchConnection.with(port: system.gateway.port) { gateway in
                                 try await BenchConnection.with(port: system.stream.port) { stream in
-                                    for index in stride(from: client, to: jobs, by: clients) {
-                                        if try await Self.job(index: index, system: system, gateway: &gateway, stream: &stream) {
-                                            completed += 1
-                                        } else {
-                                            failed += 1
-                                        }
+                                    for index in share {
+                                        if try await Self.job(index: index, system: system, gateway: &gateway, stream: &stream) { completed += 1 }
                                     }
                                 }
                             }
                         } catch {
                             print("browser \(client) stopped: \(error)")
                         }
-                        return (completed, jobs / clients + (client < jobs % clients ? 1 : 0) - completed)
+                        // Failed, or never asked because the browser stopped.
+                        return (completed, share.count - completed)
                     }
                 }
                 return await group.reduce(into: (0, 0)) { $0.0 += $1.0; $0.1 += $1.1 }
@@ -92,8 +89,11 @@ extension Throughput {
         // A path on the stream service, or (embedded default) an absolute URL naming it.
         let path = streamUrl.hasPrefix("http") ? String(streamUrl.drop { $0 != "/" }.dropFirst(2).drop { $0 != "/" }) : streamUrl
         let head = try await stream.send(.GET, path, headers: [("Accept", "text/event-stream")])
-        let events = head.status == .ok ? try await stream.events { _ in } : []
-        if head.status != .ok { _ = try await stream.body() }
+        guard head.status == .ok else {
+            _ = try await stream.body()
+            return false
+        }
+        let events = try await stream.events()
         return events.contains { $0.event == "completed" } && events.contains { $0.event == "delta" }
     }
 }
