@@ -136,6 +136,7 @@ let package = Package(
             dependencies: [
                 "Jobs",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "Shared/HTTPSupport"
@@ -216,7 +217,10 @@ let package = Package(
         ),
         .testTarget(
             name: "UnitTests",
-            dependencies: ["SSE", "StreamTokens", "UserAuth", "Spool", "LLM", "Assistant", "Jobs", "Knowledge", "EventDelivery", "TestSupport"],
+            dependencies: [
+                "SSE", "StreamTokens", "UserAuth", "Spool", "LLM", "Assistant", "Jobs", "Knowledge", "EventDelivery", "PostgresStore",
+                "ServiceSupport", "TestSupport",
+            ],
             path: "Tests/UnitTests"
         ),
         .testTarget(

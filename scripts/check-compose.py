@@ -45,9 +45,16 @@ for name in ["worker", "stream"]:
 migrate = services.get("migrate", {})
 check(migrate.get("depends_on", {}).get("postgres", {}).get("condition") == "service_healthy", "migrate does not wait for a healthy postgres")
 check("migrate" in " ".join(migrate.get("command", [])), "migrate does not run the migration")
+check("name" not in compose, "a top-level name: is refused by docker-compose 1.29 (set COMPOSE_PROJECT_NAME in .env)")
 for name in ["gateway", "worker", "stream"]:
-    condition = services.get(name, {}).get("depends_on", {}).get("migrate", {}).get("condition")
-    check(condition == "service_completed_successfully", f"{name} does not wait for the migration")
+    depends = services.get(name, {}).get("depends_on", {})
+    check(depends.get("migrate", {}).get("condition") == "service_completed_successfully", f"{name} does not wait for the migration")
+    # Compose stops in reverse dependency order: Postgres and the proxy must outlive the services.
+    check(depends.get("postgres", {}).get("condition") == "service_healthy", f"{name} does not depend on postgres, which could stop first")
+    check("proxy" in depends, f"{name} does not depend on the proxy, which would stop first and cut streams")
+    url = str(services.get(name, {}).get("environment", {}).get("DATABASE_URL", ""))
+    userinfo = url.split("//")[-1].split("@")[0] if "@" in url else ""
+    check(":" not in userinfo, f"{name}: the password is pasted into DATABASE_URL (a / in it breaks the URL)")
     environment = services.get(name, {}).get("environment", {})
     for variable in ["DATABASE_URL", "STREAM_TOKEN_SECRET", "AUTH_JWT_SECRET"]:
         check(variable in environment, f"{name}: {variable} is not set")
@@ -62,6 +69,11 @@ for mount in proxy.get("volumes", []):
 for secret in ["STREAM_TOKEN_SECRET", "AUTH_JWT_SECRET", "POSTGRES_PASSWORD"]:
     for match in re.finditer(rf"^\s*{secret}:\s*(\S+)", text, re.MULTILINE):
         check(match.group(1).startswith("${"), f"{secret} is written into compose.yaml")
+
+for name in ["stream", "proxy"]:
+    nofile = services.get(name, {}).get("ulimits", {}).get("nofile", {})
+    check("${" in str(nofile), f"{name}: the nofile limit is fixed; an engine with a lower limit refuses to start it")
+check(any("nginx.conf:/etc/nginx/nginx.conf" in str(v) for v in proxy.get("volumes", [])), "the proxy runs the image's own nginx.conf (1,024 connections)")
 
 nginx = open(os.path.join(root, "deploy/nginx/tutorline.conf"), encoding="utf-8").read()
 check("proxy_buffering off" in nginx, "nginx buffers event streams")

@@ -39,7 +39,7 @@ extension GatewayCommand {
             let logger = Logger(label: "tutorline-gateway")
             let connection = try exitOnSettingsError { try StoreConnection.open(common.database, maximumConnections: 2, logger: logger) }
             try await StoreConnection.runWhileConnected(connection) { try await connection.migrate() }
-            print("schema is up to date")
+            logger.info("schema is up to date")
         }
     }
 

@@ -10,6 +10,9 @@ struct QueryRequest: Decodable {
     var lessonId: String?
 
     static let maximumQuestionLength = 4000
+    /// A character may carry any number of combining marks: the bytes are bounded too, at four
+    /// bytes per character (what any script needs without stacking marks).
+    static let maximumQuestionBytes = 4 * maximumQuestionLength
 
     /// The question, checked against the contract's limits, without control characters other
     /// than line breaks and tabs (a NUL cannot even be stored).
@@ -21,8 +24,8 @@ struct QueryRequest: Decodable {
         guard !trimmed.isEmpty else {
             throw APIError.badRequest("empty_question", "The question is empty.")
         }
-        guard question.count <= Self.maximumQuestionLength else {
-            throw APIError.badRequest("question_too_long", "The question is longer than \(Self.maximumQuestionLength) characters.")
+        guard question.count <= Self.maximumQuestionLength, question.utf8.count <= Self.maximumQuestionBytes else {
+            throw APIError.badRequest("question_too_long", "The question is longer than \(Self.maximumQuestionLength) characters (or \(Self.maximumQuestionBytes) bytes).")
         }
         return trimmed
     }
@@ -39,8 +42,9 @@ struct QueryRequest: Decodable {
     /// The session to continue, or a new one.
     func validatedSessionId() throws -> UUID {
         guard let sessionId else { return UUID() }
-        guard let uuid = UUID(uuidString: sessionId) else {
-            throw APIError.badRequest("invalid_session_id", "The sessionId must be a UUID.")
+        // The all-zero UUID is refused: anyone would guess it, and share one landing conversation.
+        guard let uuid = UUID(uuidString: sessionId), uuid.uuidString != "00000000-0000-0000-0000-000000000000" else {
+            throw APIError.badRequest("invalid_session_id", "The sessionId must be a UUID (not the all-zero one).")
         }
         return uuid
     }

@@ -101,7 +101,7 @@ struct QueryRoutes: Sendable {
             pollUrl: "\(kind.routePrefix)/job/\(job.id.uuidString.lowercased())"
         )
         if outcome.created { Counter(label: "tutorline_jobs_accepted_total", dimensions: [("assistant", kind.rawValue)]).increment() }
-        context.logger.info("job accepted", metadata: ["job": "\(job.id)", "assistant": "\(kind.rawValue)", "created": "\(outcome.created)"])
+        context.logger.info("job accepted", metadata: ["job": "\(job.id.lowercasedString)", "assistant": "\(kind.rawValue)", "created": "\(outcome.created)"])
         return try Self.json(body, status: .accepted)
     }
 

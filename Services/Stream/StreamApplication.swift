@@ -1,6 +1,7 @@
 import EventDelivery
 import HTTPSupport
 import Hummingbird
+import Jobs
 import Logging
 import Prometheus
 import ServiceSupport
@@ -38,7 +39,7 @@ enum StreamApplication {
             allowMethods: ["GET", "OPTIONS"]
         )
         let streams = StreamRoutes(
-            verifier: StreamTokenVerifier(keys: keys), source: source, cors: cors, serverName: serverName, logger: logger
+            verifier: StreamTokenVerifier(keys: keys), source: source, admission: StreamAdmission(limit: settings.maxPerToken), cors: cors, serverName: serverName, logger: logger
         )
         // Everything but the streams themselves: health, metrics, preflights, and the errors for
         // addresses that are not streams.
@@ -49,7 +50,9 @@ enum StreamApplication {
 
         return Application(
             router: router,
-            server: .http1(configuration: .init(additionalChannelHandlers: [EventStreamChannelHandler(responder: streams, logger: logger)])),
+            server: .http1(configuration: .init(additionalChannelHandlers: [
+                EventStreamChannelHandler(responder: streams, stallLimit: .milliseconds(settings.stall.wholeMilliseconds), logger: logger)
+            ])),
             configuration: settings.common.serverConfiguration(name: serverName),
             services: connection.services + [watcher, clock],
             logger: logger

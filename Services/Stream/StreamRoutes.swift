@@ -15,6 +15,7 @@ import StreamTokens
 struct StreamRoutes: EventStreamResponder {
     let verifier: StreamTokenVerifier
     let source: JobStreamSource
+    let admission: StreamAdmission
     let cors: CORSPolicy
     let serverName: String
     let logger: Logger
@@ -48,15 +49,22 @@ struct StreamRoutes: EventStreamResponder {
         guard let (kind, raw) = Self.route(uri.path), let job = UUID(uuidString: String(raw)) else {
             throw APIError.invalidJobId
         }
-        try await authorize(request, uri: uri, job: job, kind: kind)
+        let token = try await authorize(request, uri: uri, job: job, kind: kind)
         let lastEventId = try Self.lastEventId(request, uri: uri)
+        guard let permit = admission.admit(token: token) else {
+            throw APIError(
+                .tooManyRequests, code: "too_many_streams",
+                message: "This stream is already open \(admission.limit) times; close one first.", retryAfter: 5
+            )
+        }
         switch try await source.open(job: job, lastEventId: lastEventId) {
         case .notFound:
             throw APIError.jobNotFound
         case .ended:
             return .response(HTTPResponse(status: .noContent, headerFields: [.cacheControl: "no-cache"]), ByteBuffer())
-        case .stream(let session):
-            logger.info("stream opened", metadata: ["job": "\(job)", "assistant": "\(kind.rawValue)", "lastEventId": "\(lastEventId ?? 0)"])
+        case .stream(var session):
+            session.permit = permit
+            logger.info("stream opened", metadata: ["job": "\(job.lowercasedString)", "assistant": "\(kind.rawValue)", "lastEventId": "\(lastEventId ?? 0)"])
             let headers: HTTPFields = [
                 .contentType: "text/event-stream",
                 .cacheControl: "no-cache",
@@ -79,13 +87,15 @@ struct StreamRoutes: EventStreamResponder {
         return nil
     }
 
-    private func authorize(_ request: HTTPRequest, uri: URI, job: UUID, kind: AssistantKind) async throws {
+    /// Verifies the stream token (query parameter or bearer header) and returns it.
+    private func authorize(_ request: HTTPRequest, uri: URI, job: UUID, kind: AssistantKind) async throws -> String {
         var token = uri.queryParameters.get("token")
         if token == nil, let header = request.headerFields[.authorization], header.hasPrefix("Bearer ") {
             token = String(header.dropFirst(7))
         }
         do {
             _ = try await verifier.verify(token, job: job, audience: kind.rawValue)
+            return token ?? ""
         } catch {
             switch error.code {
             case .missing: throw APIError.unauthorized("missing_token", "The stream URL needs its token parameter.")

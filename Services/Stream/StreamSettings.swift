@@ -16,8 +16,16 @@ struct StreamSettings: Sendable {
         "STREAM_SILENCE_SECONDS", default: "5", "spool silence after which a job's end is looked up in the store (batched)"
     )
 
+    static let stall = Setting(
+        "STREAM_STALL_SECONDS", default: "15", "a browser whose socket stays full this long (it reads nothing) is disconnected"
+    )
+
+    static let maxPerToken = Setting(
+        "STREAM_MAX_PER_TOKEN", default: "8", "streams one stream token may hold open at once on a replica (429 past it)"
+    )
+
     static let all: [Setting] = CommonSettings.settings(defaultPort: 8081) + [
-        spoolDir, streamTokenSecret, streamTokenPreviousSecrets, corsOrigins, timeout, heartbeat, retry, silence,
+        spoolDir, streamTokenSecret, streamTokenPreviousSecrets, corsOrigins, timeout, heartbeat, retry, silence, stall, maxPerToken,
     ]
 
     var common: CommonSettings
@@ -28,6 +36,8 @@ struct StreamSettings: Sendable {
     var heartbeat: Duration
     var retryMilliseconds: Int
     var silence: Duration
+    var stall: Duration
+    var maxPerToken: Int
 
     init(reader: SettingsReader) throws {
         self.reader = reader
@@ -38,5 +48,7 @@ struct StreamSettings: Sendable {
         heartbeat = try reader.seconds(Self.heartbeat, in: 1...3600)
         retryMilliseconds = try reader.int(Self.retry, in: 0...600_000)
         silence = try reader.seconds(Self.silence, in: 1...3600)
+        stall = try reader.seconds(Self.stall, in: 1...3600)
+        maxPerToken = try reader.int(Self.maxPerToken, in: 1...100_000)
     }
 }

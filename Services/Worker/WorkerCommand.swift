@@ -38,7 +38,8 @@ extension WorkerCommand {
             let connection = try exitOnSettingsError { try StoreConnection.open(common.database, maximumConnections: 2, logger: logger) }
             try await StoreConnection.runWhileConnected(connection) {
                 try await connection.migrate()
-                print("ingested \(directory): \(try await connection.knowledge.ingest(content))")
+                let summary = try await connection.knowledge.ingest(content)
+                logger.info("content ingested", metadata: ["directory": "\(directory)", "summary": "\(summary)"])
             }
         }
     }

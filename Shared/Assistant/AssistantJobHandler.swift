@@ -67,7 +67,7 @@ public struct AssistantJobHandler: JobHandler {
             _ = try spooler.append(.completed(result))
         } catch {
             // Stream replicas find the result in the store once the spool stays silent.
-            logger.warning("terminal event not spooled", metadata: ["job": "\(job.id)", "error": "\(error)"])
+            logger.warning("terminal event not spooled", metadata: ["job": "\(job.id.lowercasedString)", "error": "\(error)"])
         }
     }
 
@@ -86,7 +86,7 @@ public struct AssistantJobHandler: JobHandler {
         do {
             let excerpts = try await knowledge.search(job.question, scope: scope, limit: excerptCount)
             if excerpts.isEmpty {
-                logger.notice("retrieval found no material", metadata: ["job": "\(job.id)", "scope": "\(scope.key)"])
+                logger.notice("retrieval found no material", metadata: ["job": "\(job.id.lowercasedString)", "scope": "\(scope.key)"])
                 Counter(label: "tutorline_retrieval_empty_total", dimensions: [("assistant", job.kind.rawValue)]).increment()
             }
             Counter(label: "tutorline_retrievals_total", dimensions: [("assistant", job.kind.rawValue)]).increment()
@@ -107,7 +107,7 @@ public struct AssistantJobHandler: JobHandler {
             else { return }
         } catch {
             // The lease runs out and the rescuer takes the job again: it is not lost.
-            logger.error("failure not recorded", metadata: ["job": "\(job.id)", "error": "\(error)"])
+            logger.error("failure not recorded", metadata: ["job": "\(job.id.lowercasedString)", "error": "\(error)"])
             return
         }
         _ = try? spooler?.append(.failed(code: failure.code, message: failure.message))

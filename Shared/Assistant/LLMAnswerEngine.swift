@@ -22,7 +22,7 @@ public struct LLMAnswerEngine: AnswerEngine {
             }
         } catch {
             if let detail = error.detail {
-                logger.warning("language model error", metadata: ["job": "\(context.job.id)", "code": "\(error.code.rawValue)", "detail": "\(detail)"])
+                logger.warning("language model error", metadata: ["job": "\(context.job.id.lowercasedString)", "code": "\(error.code.rawValue)", "detail": "\(detail)"])
             }
             throw JobFailure(code: error.code.rawValue, message: error.message, isTransient: error.isTransient)
         }

@@ -27,7 +27,7 @@ public final class EventStreamChannelHandler: ChannelDuplexHandler, RemovableCha
     /// More waiting parts than a client has any reason to pipeline: it is dropped.
     static let waitingLimit = 64
     /// How long a browser may leave its socket full before it counts as gone.
-    static let stallLimit = TimeAmount.seconds(15)
+    private let stallLimit: TimeAmount
 
     private let responder: any EventStreamResponder
     private let logger: Logger
@@ -50,8 +50,11 @@ public final class EventStreamChannelHandler: ChannelDuplexHandler, RemovableCha
     /// Closes a connection whose socket stayed full for `stallLimit`.
     private var stallCheck: Scheduled<Void>?
 
-    public init(responder: any EventStreamResponder, logger: Logger) {
+    /// - Parameter stallLimit: how long a browser may leave its socket full (it holds at most
+    ///   about one replay chunk unsent meanwhile) before the connection is closed.
+    public init(responder: any EventStreamResponder, stallLimit: TimeAmount = .seconds(15), logger: Logger) {
         self.responder = responder
+        self.stallLimit = stallLimit
         self.logger = logger
     }
 
@@ -94,7 +97,7 @@ public final class EventStreamChannelHandler: ChannelDuplexHandler, RemovableCha
         if context.channel.isWritable {
             stallCheck?.cancel()
             stallCheck = nil
-            if tail != nil { signalled() }
+            if let tail { tail.isBehind ? catchUp() : signalled() }
         }
         context.fireChannelWritabilityChanged()
     }
@@ -214,11 +217,35 @@ public final class EventStreamChannelHandler: ChannelDuplexHandler, RemovableCha
             tail.onSignal { eventLoop.execute { handler.value.signalled() } }
             self.tail = tail
             if quiescing { tail.drain() }
+            if tail.isBehind { continueCatchingUp(context: context) }
         }
+        // A client that reads nothing: what was written stays unsent for the stall limit at most.
+        if context.channel.isActive, !context.channel.isWritable { watchStall(context: context) }
     }
 
     /// The hub has signals for this connection's job.
     private func signalled() {
+        advance { try $0.next() }
+    }
+
+    /// The next chunk of a replay (or of a burst) longer than one chunk.
+    private func catchUp() {
+        advance { try $0.catchUp() }
+    }
+
+    /// Sends the next chunk once the one before has left: on the loop's next turn while the socket
+    /// has room, on writability otherwise. A connection never holds more than about a chunk unsent.
+    private func continueCatchingUp(context: ChannelHandlerContext) {
+        guard context.channel.isWritable else {
+            watchStall(context: context)
+            return
+        }
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.execute { handler.value.catchUp() }
+    }
+
+    /// Takes one step of the tail and writes what it gives.
+    private func advance(_ take: (inout JobEventTail) throws -> JobEventTail.Step) {
         guard var tail, let context else { return }
         // Signals stay merged in the mailbox while the socket is full; writability brings us back.
         guard context.channel.isWritable else {
@@ -227,7 +254,7 @@ public final class EventStreamChannelHandler: ChannelDuplexHandler, RemovableCha
         }
         let step: JobEventTail.Step
         do {
-            step = try tail.next()
+            step = try take(&tail)
         } catch {
             logger.warning("stream failed reading its spool", metadata: ["error": "\(error)"])
             self.tail = nil
@@ -242,6 +269,7 @@ public final class EventStreamChannelHandler: ChannelDuplexHandler, RemovableCha
         }
         tail.scheduleWake()
         self.tail = tail
+        if tail.isBehind { continueCatchingUp(context: context) }
     }
 
     /// Gives a full socket `stallLimit` to drain; at once when the process is shutting down.
@@ -252,7 +280,7 @@ public final class EventStreamChannelHandler: ChannelDuplexHandler, RemovableCha
         }
         guard stallCheck == nil else { return }
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        stallCheck = context.eventLoop.scheduleTask(in: Self.stallLimit) {
+        stallCheck = context.eventLoop.scheduleTask(in: stallLimit) {
             handler.value.stallCheck = nil
             guard let context = handler.value.context, !context.channel.isWritable else { return }
             context.close(promise: nil)

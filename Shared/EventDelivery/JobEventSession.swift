@@ -26,30 +26,54 @@ public struct JobEventSession: Sendable {
     let lastEventId: Int
     let initial: Initial
     let offset: Int
+    /// The stream's place under its token's bound (``StreamAdmission``), held while it is open.
+    public var permit: StreamPermit?
 
     /// The `retry:` line and the replay (or the store's word when there is no spool file yet), and
     /// the tail that follows them, or nil when the stream ends with them.
+    ///
+    /// A replay longer than `replayChunk` is cut there: the tail sends the rest, a chunk at a
+    /// time as the browser reads, so a connection holds at most a chunk unsent (a reader that
+    /// never reads cannot make the process keep a whole long answer for it).
     public func start() -> (output: ByteBuffer, tail: JobEventTail?) {
         var lastSentId = lastEventId
         var output = ByteBuffer()
         output.writeString("retry: \(source.configuration.retryMilliseconds)\n\n")
         switch initial {
         case .replay(let frames):
-            if Self.append(frames, to: &output, after: &lastSentId) { return (output, nil) }
+            // The frames lie end to end from the file's start.
+            var consumed = 0
+            var cut = false
+            for frame in frames {
+                if output.readableBytes >= source.configuration.replayChunk {
+                    cut = true
+                    break
+                }
+                consumed += frame.bytes.count
+                if Self.append(CollectionOfOne(frame), to: &output, after: &lastSentId) { return (output, nil) }
+            }
+            if cut {
+                var tail = JobEventTail(job: job, subscription: subscription, source: source, offset: consumed, lastSentId: lastSentId)
+                tail.isBehind = true
+                tail.permit = permit
+                return (output, tail)
+            }
         case .status(let status):
             output.writeString(ServerSentEvent(event: "status", data: JobEvent.status(status).data).framed)
         case .ended(let event, let id):
             output.writeString(ServerSentEvent(event: event.name, data: event.data, id: String(id)).framed)
             return (output, nil)
         }
-        return (output, JobEventTail(job: job, subscription: subscription, source: source, offset: offset, lastSentId: lastSentId))
+        var tail = JobEventTail(job: job, subscription: subscription, source: source, offset: offset, lastSentId: lastSentId)
+        tail.permit = permit
+        return (output, tail)
     }
 
     static let delivered = Counter(label: "tutorline_sse_events_delivered_total")
     static let spoolLag = Timer(label: "tutorline_spool_lag_seconds")
 
     /// Appends the frames newer than `lastSentId`; returns whether a terminal frame was among them.
-    static func append(_ frames: [SpoolFrame], to buffer: inout ByteBuffer, after lastSentId: inout Int) -> Bool {
+    static func append(_ frames: some Sequence<SpoolFrame>, to buffer: inout ByteBuffer, after lastSentId: inout Int) -> Bool {
         for frame in frames {
             let id = frame.id ?? 0
             guard id > lastSentId else { continue }

@@ -22,6 +22,11 @@ public struct JobEventTail {
     var lastWrite: ContinuousClock.Instant
     /// The wake-up this connection has asked the hub for; nil once it has come.
     var scheduled: ContinuousClock.Instant?
+    /// Whether the spool holds more than was sent: the last read stopped at its chunk. The
+    /// connection calls ``catchUp()`` again once its socket has room.
+    public internal(set) var isBehind = false
+    /// The stream's place under its token's bound, let go with the tail.
+    var permit: StreamPermit?
 
     init(job: UUID, subscription: DeliverySubscription, source: JobStreamSource, offset: Int, lastSentId: Int) {
         let now = ContinuousClock.now
@@ -43,6 +48,15 @@ public struct JobEventTail {
     /// Takes the waiting signals and turns them into what to send.
     public mutating func next() throws -> Step {
         try handle(subscription.take())
+    }
+
+    /// Sends the next chunk of what the spool holds beyond what was sent (see ``isBehind``).
+    public mutating func catchUp() throws -> Step {
+        var buffer = ByteBuffer()
+        if try readNew(into: &buffer) { return Step(output: buffer, ends: true) }
+        guard buffer.readableBytes > 0 else { return Step(output: nil, ends: false) }
+        lastWrite = ContinuousClock.now
+        return Step(output: buffer, ends: false)
     }
 
     /// Ends the stream at the next step with a short `retry:` (graceful shutdown).
@@ -73,7 +87,8 @@ public struct JobEventTail {
             if try readNew(into: &buffer) {
                 return Step(output: buffer, ends: true)
             }
-            if let event = JobEvent.terminal(of: job) {
+            // Still behind the spool: its own frames (the end among them) come first.
+            if !isBehind, let event = JobEvent.terminal(of: job) {
                 let id = JobStreamSource.terminalEventId(of: job, spooledUpTo: lastSentId)
                 buffer.writeString(ServerSentEvent(event: event.name, data: event.data, id: String(id)).framed)
                 return Step(output: buffer, ends: true)
@@ -96,10 +111,12 @@ public struct JobEventTail {
         return Step(output: buffer, ends: false)
     }
 
-    /// Reads what the spool gained since `offset`; returns whether the job's terminal event was among it.
+    /// Reads what the spool gained since `offset`, a chunk at most; returns whether the job's
+    /// terminal event was among it.
     private mutating func readNew(into buffer: inout ByteBuffer) throws -> Bool {
-        guard let read = try source.spool.read(job: job, from: offset) else { return false }
+        guard let read = try source.spool.read(job: job, from: offset, maximumBytes: source.configuration.replayChunk) else { return false }
         offset = read.next
+        isBehind = read.isPartial
         let before = lastSentId
         let ended = JobEventSession.append(read.frames, to: &buffer, after: &lastSentId)
         if lastSentId > before {

@@ -17,6 +17,9 @@ public struct JobStreamSource: Sendable {
         /// How long a stream whose job has no spool file yet waits for the worker to create it
         /// before asking the store: a browser usually connects a few milliseconds before the claim.
         public var claimGrace: Duration = .milliseconds(50)
+        /// The most a connection is handed from the spool at once: a long replay goes out a chunk at
+        /// a time as the browser reads it.
+        public var replayChunk = 64 * 1024
         public init() {}
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 
 extension Request {
     /// The largest JSON body accepted.
@@ -20,6 +21,16 @@ extension Request {
             buffer = try await request.collectBody(upTo: Self.maximumJSONBodySize)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw APIError(.contentTooLarge, code: "body_too_large", message: "The request body is larger than 64 KiB.")
+        } catch is NIOTooManyBytesError {
+            // A chunked body carries no length to check up front: it is over the limit when it comes.
+            throw APIError(.contentTooLarge, code: "body_too_large", message: "The request body is larger than 64 KiB.")
+        } catch let error as CancellationError {
+            throw error
+        } catch {
+            // The client went away (or stalled past the read timeout) mid-body: its doing, not a
+            // fault of ours, so no error-level log line an anonymous client could repeat at will.
+            context.logger.debug("request body incomplete", metadata: ["error": "\(error)"])
+            throw APIError.badRequest("incomplete_body", "The request body ended before it was complete.")
         }
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))

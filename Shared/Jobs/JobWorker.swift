@@ -94,7 +94,7 @@ public struct JobWorker: Service {
     /// Runs one claimed job while a sibling task keeps its lease alive; a lost lease cancels the job.
     func run(_ job: Job) async {
         var jobLogger = logger
-        jobLogger[metadataKey: "job"] = "\(job.id)"
+        jobLogger[metadataKey: "job"] = "\(job.id.lowercasedString)"
         let logger = jobLogger
         logger.info("job claimed", metadata: ["attempt": "\(job.attempts)"])
         guard let leaseToken = job.leaseToken else { return }

@@ -13,6 +13,9 @@ public struct PostgresURL: Sendable {
     public var sslMode: String
 
     /// Reads the URL; `nil` when it is not a usable Postgres URL.
+    ///
+    /// User, password and database are percent-decoded exactly once, as every Postgres client
+    /// does, so a password holding `/`, `@`, `:` or `%` is written `%2F`, `%40`, `%3A`, `%25`.
     public init?(_ string: String) {
         guard let components = URLComponents(string: string),
             let scheme = components.scheme, scheme == "postgres" || scheme == "postgresql",
@@ -20,10 +23,23 @@ public struct PostgresURL: Sendable {
         else { return nil }
         self.host = host
         self.port = components.port ?? 5432
-        self.username = components.user.flatMap { $0.removingPercentEncoding } ?? "postgres"
-        self.password = components.password.flatMap { $0.removingPercentEncoding }
-        let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
-        self.database = path.isEmpty ? nil : path
+        // The encoded forms, decoded here once: decoding Foundation's already decoded accessors
+        // again would turn a literal "%41" in a password into "A".
+        var malformed = false
+        func decoded(_ part: String?) -> String? {
+            guard let part else { return nil }
+            guard let value = part.removingPercentEncoding else {
+                malformed = true
+                return nil
+            }
+            return value
+        }
+        self.username = decoded(components.percentEncodedUser) ?? "postgres"
+        self.password = decoded(components.percentEncodedPassword)
+        let path = decoded(components.percentEncodedPath) ?? ""
+        let name = path.hasPrefix("/") ? String(path.dropFirst()) : path
+        self.database = name.isEmpty ? nil : name
+        guard !malformed else { return nil }
         self.sslMode = components.queryItems?.first { $0.name == "sslmode" }?.value ?? "prefer"
         guard ["disable", "prefer", "require"].contains(sslMode) else { return nil }
     }

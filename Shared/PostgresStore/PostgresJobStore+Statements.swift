@@ -5,20 +5,24 @@
 /// Returns the job when it went in. $1 id, $2 kind, $3 question, $4 course ref, $5 course id,
 /// $6 lesson id, $7 session id, $8 user id, $9 idempotency key, $10 max attempts.
 enum EnqueueSQL: PreparedSQL {
+    // `DO UPDATE` (a no-op) rather than `DO NOTHING`: when another transaction created the same
+    // session a moment earlier, it waits for that one and returns the row as committed, so the
+    // owner check sees the other user; with `DO NOTHING` it would see no owner at all and let a
+    // second user into the conversation. A request whose idempotency key was used before
+    // creates no session (its job is the earlier one).
     static let text = """
-        WITH created AS (
-            INSERT INTO chat_sessions (id, user_id, kind) VALUES ($7::uuid, $8::text, $2::text)
-            ON CONFLICT (id) DO NOTHING
+        WITH session AS (
+            INSERT INTO chat_sessions (id, user_id, kind)
+            SELECT $7::uuid, $8::text, $2::text
+            WHERE $9::text IS NULL OR NOT EXISTS (
+                SELECT 1 FROM jobs WHERE user_id = $8::text AND kind = $2::text AND idempotency_key = $9::text
+            )
+            ON CONFLICT (id) DO UPDATE SET kind = chat_sessions.kind
             RETURNING user_id, kind
-        ), owner AS (
-            SELECT user_id, kind FROM created
-            UNION ALL
-            SELECT user_id, kind FROM chat_sessions WHERE id = $7::uuid
-            LIMIT 1
         ), inserted AS (
             INSERT INTO jobs (id, kind, status, question, course_ref, course_id, lesson_id, session_id, user_id, idempotency_key, max_attempts)
             SELECT $1::uuid, $2::text, 'QUEUED', $3::text, $4::text, $5::uuid, $6::text, $7::uuid, $8::text, $9::text, $10::int8
-            WHERE NOT EXISTS (SELECT 1 FROM owner WHERE owner.user_id <> $8::text OR owner.kind <> $2::text)
+            WHERE EXISTS (SELECT 1 FROM session WHERE session.user_id = $8::text AND session.kind = $2::text)
             ON CONFLICT (user_id, kind, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
             RETURNING \(PostgresJobStore.columns)
         )

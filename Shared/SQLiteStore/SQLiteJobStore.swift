@@ -14,16 +14,13 @@ public struct SQLiteJobStore: JobStore {
     public func enqueue(_ job: NewJob) async throws -> EnqueueOutcome {
         try await database.write { db in
             let now = Date().epochMilliseconds
-            if let owner = try Row.fetchOne(db, sql: "SELECT user_id, kind FROM chat_sessions WHERE id = ?", arguments: [Self.text(job.sessionId)]) {
+            let owner = try Row.fetchOne(db, sql: "SELECT user_id, kind FROM chat_sessions WHERE id = ?", arguments: [Self.text(job.sessionId)])
+            if let owner {
                 guard owner["user_id"] as String == job.userId, owner["kind"] as String == job.kind.rawValue else {
                     throw JobStoreError(.sessionNotOwned, "This conversation belongs to someone else.")
                 }
-            } else {
-                try db.execute(
-                    sql: "INSERT INTO chat_sessions (id, user_id, kind, created_at) VALUES (?, ?, ?, ?)",
-                    arguments: [Self.text(job.sessionId), job.userId, job.kind.rawValue, now]
-                )
             }
+            // A replay: its job is the earlier one, and it creates no session.
             if let key = job.idempotencyKey,
                 let row = try Row.fetchOne(
                     db, sql: "SELECT \(Self.columns) FROM jobs WHERE user_id = ? AND kind = ? AND idempotency_key = ?",
@@ -35,6 +32,12 @@ public struct SQLiteJobStore: JobStore {
                     throw JobStoreError(.idempotencyConflict, "This Idempotency-Key was already used for a different question.")
                 }
                 return EnqueueOutcome(job: stored, created: false)
+            }
+            if owner == nil {
+                try db.execute(
+                    sql: "INSERT INTO chat_sessions (id, user_id, kind, created_at) VALUES (?, ?, ?, ?)",
+                    arguments: [Self.text(job.sessionId), job.userId, job.kind.rawValue, now]
+                )
             }
             try db.execute(
                 sql: """

@@ -7,6 +7,9 @@ public struct CommonSettings: Sendable {
     public static let databaseURL = Setting(
         "DATABASE_URL", default: "sqlite:.tutorline/tutorline.sqlite", "postgres://user:pass@host:port/db or sqlite:PATH", secret: true
     )
+    public static let databasePassword = Setting(
+        "DATABASE_PASSWORD", default: "", "the Postgres password, when DATABASE_URL carries none (taken as it is, no encoding)", secret: true
+    )
     public static let spoolDir = Setting("SPOOL_DIR", default: ".tutorline/spool", "the message-file spool shared by worker and stream")
     public static let logLevel = Setting("LOG_LEVEL", default: "info", "trace, debug, info, notice, warning, error or critical")
     public static let logFormat = Setting("LOG_FORMAT", default: "text", "text or json")
@@ -19,7 +22,7 @@ public struct CommonSettings: Sendable {
 
     /// The settings shared by all services, PORT defaulting to `defaultPort`.
     public static func settings(defaultPort: Int) -> [Setting] {
-        [host, portSetting(defaultPort), databaseURL, logLevel, logFormat]
+        [host, portSetting(defaultPort), databaseURL, databasePassword, logLevel, logFormat]
     }
 
     static func portSetting(_ defaultPort: Int) -> Setting {
@@ -29,7 +32,7 @@ public struct CommonSettings: Sendable {
     public init(reader: SettingsReader, defaultPort: Int) throws {
         host = try reader.required(Self.host)
         port = try reader.int(Self.portSetting(defaultPort), in: 0...65535)
-        database = try DatabaseLocation(parsing: try reader.required(Self.databaseURL))
+        database = try DatabaseLocation(parsing: try reader.required(Self.databaseURL), password: reader.string(Self.databasePassword))
         logLevel = try reader.logLevel(Self.logLevel)
         let format = try reader.required(Self.logFormat)
         guard let logFormat = LogFormat(rawValue: format) else {

@@ -7,6 +7,7 @@ import PostgresNIO
 import PostgresStore
 import SQLiteStore
 import ServiceLifecycle
+import Synchronization
 
 /// The store a service talks to, with the long-running parts it needs run.
 public struct StoreConnection: Sendable {
@@ -28,11 +29,17 @@ public struct StoreConnection: Sendable {
         case .postgres(let url):
             let client = PostgresClient(configuration: url.clientConfiguration(maximumConnections: maximumConnections), backgroundLogger: logger)
             let store = PostgresJobStore(client: client, logger: logger)
+            let running = RunningSignal()
             return StoreConnection(
                 store: store,
                 knowledge: PostgresKnowledgeStore(client: client, logger: logger),
-                services: [PostgresClientService(client: client)],
-                migrate: { try await store.migrate() },
+                services: [PostgresClientService(client: client, running: running)],
+                // The first statements at start (the migration) wait for the pool to run rather
+                // than have postgres-nio warn that it was leased from before `run()`.
+                migrate: {
+                    await running.wait()
+                    try await store.migrate()
+                },
                 makeJobListener: { doorbell in
                     PostgresJobListener(configuration: try url.connectionConfiguration(), doorbell: doorbell, logger: logger)
                 },
@@ -69,9 +76,39 @@ public struct StoreConnection: Sendable {
 /// Runs a `PostgresClient` as a service.
 struct PostgresClientService: Service {
     let client: PostgresClient
+    let running: RunningSignal
 
     func run() async throws {
-        await cancelWhenGracefulShutdown { await client.run() }
+        await cancelWhenGracefulShutdown {
+            // `run()` marks the pool running in its first synchronous step, before any waiter
+            // resumed here can reach it on another thread.
+            running.signal()
+            await client.run()
+        }
+    }
+}
+
+/// Set once when a long-running part starts; whoever waits before then resumes at that moment.
+final class RunningSignal: Sendable {
+    private let state = Mutex<(isSet: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func signal() {
+        let waiters = state.withLock { state in
+            state.isSet = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let isSet = state.withLock { state in
+                if !state.isSet { state.waiters.append(continuation) }
+                return state.isSet
+            }
+            if isSet { continuation.resume() }
+        }
     }
 }
 

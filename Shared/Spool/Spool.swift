@@ -44,6 +44,8 @@ public struct SpoolRead: Sendable, Equatable {
     public var next: Int
     /// When the file last changed (the last append), for delivery-lag metrics.
     public var modified: Date
+    /// Whether the read stopped at its byte limit with more of the file after it.
+    public var isPartial: Bool = false
 }
 
 extension Spool {
@@ -52,8 +54,9 @@ extension Spool {
     ///
     /// - Returns: `nil` when the job has no file yet; otherwise the complete frames after `offset`,
     ///   the offset just past them, and when the file last changed. Bytes of a frame still being
-    ///   written are left for later.
-    public func read(job: UUID, from offset: Int) throws(SpoolError) -> SpoolRead? {
+    ///   written are left for later. With `maximumBytes`, at most that many bytes are read (more
+    ///   only when one frame is longer), and `isPartial` says whether the file goes on after them.
+    public func read(job: UUID, from offset: Int, maximumBytes: Int = .max) throws(SpoolError) -> SpoolRead? {
         let fd = open(path(for: job), O_RDONLY | O_CLOEXEC)
         if fd < 0 {
             if errno == ENOENT { return nil }
@@ -65,14 +68,23 @@ extension Spool {
         let size = Int(info.st_size)
         let modified = Date(timeIntervalSince1970: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9)
         guard size > offset else { return SpoolRead(frames: [], next: offset, modified: modified) }
-        var bytes = [UInt8](repeating: 0, count: size - offset)
-        // A page-cached regular file: pread returns at once, so it runs on the caller's thread.
-        let count = bytes.withUnsafeMutableBytes { buffer in
-            pread(fd, buffer.baseAddress, buffer.count, off_t(offset))
+        var length = min(size - offset, maximumBytes)
+        while true {
+            var bytes = [UInt8](repeating: 0, count: length)
+            // A page-cached regular file: pread returns at once, so it runs on the caller's thread.
+            let count = bytes.withUnsafeMutableBytes { buffer in
+                pread(fd, buffer.baseAddress, buffer.count, off_t(offset))
+            }
+            guard count >= 0 else { throw SpoolError(.unreadable, errno: errno) }
+            let (frames, consumed) = SpoolFrame.split(bytes[0..<count])
+            let rest = size - offset - count
+            // A single frame longer than the limit is read whole.
+            if frames.isEmpty, rest > 0 {
+                length = size - offset
+                continue
+            }
+            return SpoolRead(frames: frames, next: offset + consumed, modified: modified, isPartial: rest > 0)
         }
-        guard count >= 0 else { throw SpoolError(.unreadable, errno: errno) }
-        let (frames, consumed) = SpoolFrame.split(bytes[0..<count])
-        return SpoolRead(frames: frames, next: offset + consumed, modified: modified)
     }
 
     /// Deletes a job's file (retention).

@@ -37,6 +37,10 @@ struct GatewayErrorTests {
             expectError(try await TestHTTP.postJSON(url, ["question": " \n\t ", "courseId": "c"], headers: [auth]), 400, "empty_question")
             expectError(try await TestHTTP.postJSON(url, ["question": String(repeating: "é", count: 4001), "courseId": "c"], headers: [auth]), 400, "question_too_long")
             #expect(try await TestHTTP.postJSON(url, ["question": String(repeating: "é", count: 4000), "courseId": "ai-native-fullstack-developer"], headers: [auth]).status == 202)
+            // One character under the limit that carries 30,000 combining marks is over the byte bound.
+            let stacked = "a" + String(repeating: "\u{301}", count: 30_000)
+            #expect(stacked.count == 1)
+            expectError(try await TestHTTP.postJSON(url, ["question": stacked, "courseId": "c"], headers: [auth]), 400, "question_too_long")
             expectError(try await TestHTTP.postJSON(url, ["question": "Hi?"], headers: [auth]), 400, "missing_course")
             expectError(try await TestHTTP.postJSON(url, ["question": "Hi?", "courseId": "no-such-course"], headers: [auth]), 404, "course_not_found")
             expectError(try await TestHTTP.postJSON(url, ["question": "Hi?", "courseId": "a\u{0}b"], headers: [auth]), 400, "invalid_field")
@@ -51,9 +55,14 @@ struct GatewayErrorTests {
             let intruder = ("Authorization", "Bearer \(try await system.userToken("user-2"))")
             expectError(try await TestHTTP.postJSON(url, good.merging(["sessionId": session]) { $1 }, headers: [intruder]), 403, "session_not_yours")
             expectError(try await TestHTTP.postJSON(url, good.merging(["sessionId": "not-a-uuid"]) { $1 }, headers: [auth]), 400, "invalid_session_id")
+            // The all-zero UUID would be one guessable conversation for everyone.
+            expectError(
+                try await TestHTTP.postJSON(url, good.merging(["sessionId": "00000000-0000-0000-0000-000000000000"]) { $1 }, headers: [auth]), 400, "invalid_session_id"
+            )
             expectError(try await TestHTTP.postJSON(url, good, headers: [auth, ("Idempotency-Key", "has space")]), 400, "invalid_idempotency_key")
             let big = "{\"question\": \"" + String(repeating: "a", count: 70_000) + "\", \"courseId\": \"c\"}"
             expectError(try await TestHTTP.request(.POST, url, headers: json, body: big), 413, "body_too_large")
+            expectError(try await TestHTTP.request(.POST, url, headers: json, body: big, chunked: true), 413, "body_too_large")
             expectError(try await TestHTTP.request(.POST, url, headers: [("Content-Type", "text/plain"), auth], body: "hi"), 415, "unsupported_media_type")
             expectError(try await TestHTTP.request(.POST, url, headers: [auth], body: "{}"), 415, "unsupported_media_type")
 

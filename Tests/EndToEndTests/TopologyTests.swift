@@ -40,14 +40,17 @@ struct TopologyTests {
                 pid \(prefix)/nginx.pid;
                 events { worker_connections 1024; }
                 http {
-                    access_log \(prefix)/logs/access.log;
+                    include \(Self.repository.appendingPathComponent("deploy/nginx/tutorline-http.conf").path);
+                    access_log \(prefix)/logs/access.log tutorline;
                     client_body_temp_path \(prefix)/body;
                     proxy_temp_path \(prefix)/proxy;
                     fastcgi_temp_path \(prefix)/fastcgi;
                     uwsgi_temp_path \(prefix)/uwsgi;
                     scgi_temp_path \(prefix)/scgi;
-                    upstream tutorline_gateway { server 127.0.0.1:\(system.gateway.port); }
-                    upstream tutorline_stream { server 127.0.0.1:\(system.stream.port); server 127.0.0.1:\(secondStream.port); }
+                    upstream gateways { server 127.0.0.1:\(system.gateway.port); }
+                    upstream streams { server 127.0.0.1:\(system.stream.port); server 127.0.0.1:\(secondStream.port); }
+                    map $host $tutorline_gateway { default gateways; }
+                    map $host $tutorline_stream { default streams; }
                     server {
                         listen 127.0.0.1:\(proxyPort);
                         include \(Self.repository.appendingPathComponent("deploy/nginx/tutorline.conf").path);
@@ -95,6 +98,20 @@ struct TopologyTests {
             #expect(results.contains { $0.2 > 0 }, "some browsers were on the stopped replica and moved")
             // Both workers took jobs.
             #expect(system.worker.log.contains("job claimed") && secondWorker.log.contains("job claimed"))
+            // The proxy logged every stream request, a replica went away under some of them, and no
+            // token reached its logs (it writes paths only, and no request line into errors).
+            proxy.signal(SIGQUIT)
+            _ = await proxy.waitForExit(timeout: .seconds(10))
+            let accessLog = try String(contentsOfFile: prefix + "/logs/access.log", encoding: .utf8)
+            let errorLog = (try? String(contentsOfFile: prefix + "/logs/error.log", encoding: .utf8)) ?? ""
+            #expect(accessLog.components(separatedBy: "/stream/").count > streams.count, "the access log holds the streams")
+            for log in [accessLog, errorLog, proxy.log] {
+                #expect(!log.contains("token="))
+                for stream in streams {
+                    let token = try #require(URLComponents(string: stream.url)?.queryItems?.first { $0.name == "token" }?.value)
+                    #expect(!log.contains(token))
+                }
+            }
         }
     }
 }

@@ -205,4 +205,40 @@ import Testing
             }
         }
     }
+
+    /// Two users sending the same new session id at the same instant: exactly one gets the
+    /// conversation, on every store, however the two transactions interleave.
+    @Test(arguments: StoreKind.allCases) func twoUsersRacingForANewSessionNeverShareIt(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            for round in 0..<60 {
+                let session = UUID()
+                let accepted = await withTaskGroup(of: NewJob?.self) { group in
+                    for user in ["alice", "bob"] {
+                        group.addTask {
+                            let job = NewJob(kind: .tutor, question: "Round \(round)", courseRef: "c", sessionId: session, userId: user)
+                            return (try? await store.enqueue(job)) != nil ? job : nil
+                        }
+                    }
+                    return await group.reduce(into: [NewJob]()) { if let job = $1 { $0.append(job) } }
+                }
+                #expect(accepted.count == 1, "round \(round): \(accepted.map(\.userId))")
+                let stored = try await store.jobs(ids: accepted.map(\.id))
+                #expect(Set(stored.map(\.userId)).count == stored.count)
+            }
+        }
+    }
+
+    /// A replayed idempotent request (a retry that lost its answer, with a new random session id)
+    /// and a refused one leave no empty conversation behind.
+    @Test(arguments: StoreKind.allCases) func replaysAndRefusalsCreateNoConversation(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            let first = try await store.enqueue(NewJob(kind: .tutor, question: "Once", courseRef: "c", userId: "alice", idempotencyKey: "k"))
+            let replay = NewJob(kind: .tutor, question: "Once", courseRef: "c", userId: "alice", idempotencyKey: "k")
+            let again = try await store.enqueue(replay)
+            #expect(!again.created && again.job.id == first.job.id)
+            // The replay's own session id names no conversation: a job in it starts a new one.
+            let claimant = NewJob(kind: .tutor, question: "Mine now", courseRef: "c", sessionId: replay.sessionId, userId: "bob")
+            #expect(try await store.enqueue(claimant).created)
+        }
+    }
 }

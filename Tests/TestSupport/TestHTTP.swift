@@ -30,12 +30,22 @@ public struct TestResponse: Sendable {
 /// Minimal HTTP calls for tests, over real sockets.
 public enum TestHTTP {
     public static func request(
-        _ method: HTTPMethod, _ url: String, headers: [(String, String)] = [], body: String? = nil
+        _ method: HTTPMethod, _ url: String, headers: [(String, String)] = [], body: String? = nil, chunked: Bool = false
     ) async throws -> TestResponse {
         var request = HTTPClientRequest(url: url)
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
-        if let body { request.body = .bytes(ByteBuffer(string: body)) }
+        if let body {
+            // Chunked: no Content-Length, so the server learns the size only as the body comes.
+            if chunked {
+                let (pieces, writer) = AsyncStream<ByteBuffer>.makeStream()
+                writer.yield(ByteBuffer(string: body))
+                writer.finish()
+                request.body = .stream(pieces, length: .unknown)
+            } else {
+                request.body = .bytes(ByteBuffer(string: body))
+            }
+        }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
         let bytes = try await response.body.collect(upTo: 16 * 1024 * 1024)
         return TestResponse(status: Int(response.status.code), headers: response.headers, body: String(buffer: bytes))
