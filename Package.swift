@@ -136,7 +136,9 @@ let package = Package(
             dependencies: [
                 "Jobs",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "Shared/HTTPSupport"
@@ -144,9 +146,11 @@ let package = Package(
         .target(
             name: "ServiceSupport",
             dependencies: [
-                "Jobs", "Knowledge",
+                "Jobs", "Knowledge", "HTTPSupport",
                 "PostgresStore", "SQLiteStore", "FileEvents", "StreamTokens",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

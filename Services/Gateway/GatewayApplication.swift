@@ -37,6 +37,7 @@ enum GatewayApplication {
 
         var app = Application(
             router: router,
+            server: settings.common.httpServer(),
             configuration: settings.common.serverConfiguration(name: "tutorline-gateway"),
             services: connection.services + [QueueMetricsReporter(store: connection.store, logger: logger)],
             logger: logger

@@ -50,9 +50,9 @@ enum StreamApplication {
 
         return Application(
             router: router,
-            server: .http1(configuration: .init(additionalChannelHandlers: [
-                EventStreamChannelHandler(responder: streams, stallLimit: .milliseconds(settings.stall.wholeMilliseconds), logger: logger)
-            ])),
+            server: settings.common.httpServer {
+                [EventStreamChannelHandler(responder: streams, stallLimit: .milliseconds(settings.stall.wholeMilliseconds), logger: logger)]
+            },
             configuration: settings.common.serverConfiguration(name: serverName),
             services: connection.services + [watcher, clock],
             logger: logger

@@ -60,6 +60,7 @@ enum WorkerApplication {
         router.addOperationalRoutes(metrics: metrics) { try await connection.store.ping() }
         return Application(
             router: router,
+            server: settings.common.httpServer(),
             configuration: settings.common.serverConfiguration(name: "tutorline-worker"),
             services: services,
             logger: logger

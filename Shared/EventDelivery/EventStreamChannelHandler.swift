@@ -302,6 +302,8 @@ public final class EventStreamChannelHandler: ChannelDuplexHandler, RemovableCha
             }
         } else {
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            // The end of a long replay may still wait in a full socket: it gets the stall limit too.
+            if !context.channel.isWritable { watchStall(context: context) }
             resumeWaiting(context: context)
         }
     }

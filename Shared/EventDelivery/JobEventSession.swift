@@ -25,39 +25,26 @@ public struct JobEventSession: Sendable {
     let source: JobStreamSource
     let lastEventId: Int
     let initial: Initial
+    /// Where the tail reads on from: past the replayed frames.
     let offset: Int
+    /// Whether the spool holds frames past the replay (it was cut at a chunk).
+    var replayIsCut = false
     /// The stream's place under its token's bound (``StreamAdmission``), held while it is open.
     public var permit: StreamPermit?
 
     /// The `retry:` line and the replay (or the store's word when there is no spool file yet), and
     /// the tail that follows them, or nil when the stream ends with them.
     ///
-    /// A replay longer than `replayChunk` is cut there: the tail sends the rest, a chunk at a
-    /// time as the browser reads, so a connection holds at most a chunk unsent (a reader that
-    /// never reads cannot make the process keep a whole long answer for it).
+    /// A replay longer than `replayChunk` was cut there (`replayIsCut`): the tail sends the rest,
+    /// a chunk at a time as the browser reads, so a connection holds at most about a chunk unsent
+    /// (a reader that never reads cannot make the process keep a whole long answer for it).
     public func start() -> (output: ByteBuffer, tail: JobEventTail?) {
         var lastSentId = lastEventId
         var output = ByteBuffer()
         output.writeString("retry: \(source.configuration.retryMilliseconds)\n\n")
         switch initial {
         case .replay(let frames):
-            // The frames lie end to end from the file's start.
-            var consumed = 0
-            var cut = false
-            for frame in frames {
-                if output.readableBytes >= source.configuration.replayChunk {
-                    cut = true
-                    break
-                }
-                consumed += frame.bytes.count
-                if Self.append(CollectionOfOne(frame), to: &output, after: &lastSentId) { return (output, nil) }
-            }
-            if cut {
-                var tail = JobEventTail(job: job, subscription: subscription, source: source, offset: consumed, lastSentId: lastSentId)
-                tail.isBehind = true
-                tail.permit = permit
-                return (output, tail)
-            }
+            if Self.append(frames, to: &output, after: &lastSentId) { return (output, nil) }
         case .status(let status):
             output.writeString(ServerSentEvent(event: "status", data: JobEvent.status(status).data).framed)
         case .ended(let event, let id):
@@ -65,6 +52,7 @@ public struct JobEventSession: Sendable {
             return (output, nil)
         }
         var tail = JobEventTail(job: job, subscription: subscription, source: source, offset: offset, lastSentId: lastSentId)
+        tail.isBehind = replayIsCut
         tail.permit = permit
         return (output, tail)
     }

@@ -50,40 +50,81 @@ public struct JobStreamSource: Sendable {
         // Subscribe before the first read, so that no append falls between the read and the wait.
         let subscription = hub.subscribe(job: job)
         let seen = lastEventId ?? 0
-        let read: SpoolRead
-        if let spooled = try spool.read(job: job, from: 0) {
-            read = spooled
+        let scan: SpoolScan
+        if let spooled = try scanSpool(job: job, after: seen) {
+            scan = spooled
         } else if configuration.claimGrace > .zero, await Self.signalled(subscription, within: configuration.claimGrace),
-            let spooled = try spool.read(job: job, from: 0)
+            let spooled = try scanSpool(job: job, after: seen)
         {
             // The worker claimed the job as the browser came: no need to ask the store.
-            read = spooled
+            scan = spooled
         } else {
             // No spool file yet: queued, or ended without one (a failure before any event).
             guard let stored = try await lookup.job(id: job) else { return .notFound }
             // A worker may have claimed and even finished the job while the store was asked: then
             // its spool holds every event, and the browser must get them all, not just the end.
-            guard let spooled = try spool.read(job: job, from: 0) else {
+            guard let spooled = try scanSpool(job: job, after: seen) else {
                 return opening(for: stored, spooledUpTo: 0, seen: seen, subscription: subscription, offset: 0)
             }
-            read = spooled
+            scan = spooled
         }
-        let frames = read.frames
-        if let terminal = frames.last(where: { $0.isTerminal }), let id = terminal.id {
+        if let id = scan.terminalId {
             if seen >= id { return .ended }
-        } else if seen > 0, seen >= (frames.last { $0.id != nil }?.id ?? 0) {
+        } else if seen > 0, seen >= scan.lastId ?? 0 {
             // A client that has every spooled event of an unfinished spool: the store may know an end
             // the spool never got (a worker that died between commit and append). Ask once, batched,
             // so that a client given that end by the store is not sent it again on every reconnect.
             if let stored = try await lookup.job(id: job), stored.status.isTerminal {
-                let spooledUpTo = frames.last { $0.id != nil }?.id ?? 0
-                return opening(for: stored, spooledUpTo: spooledUpTo, seen: seen, subscription: subscription, offset: read.next)
+                return opening(for: stored, spooledUpTo: scan.lastId ?? 0, seen: seen, subscription: subscription, offset: scan.resumeOffset)
             }
         }
-        return .stream(JobEventSession(
-            job: job, subscription: subscription, source: self, lastEventId: seen,
-            initial: .replay(frames.filter { ($0.id ?? 0) > seen }), offset: read.next
-        ))
+        var session = JobEventSession(
+            job: job, subscription: subscription, source: self, lastEventId: seen, initial: .replay(scan.frames), offset: scan.resumeOffset
+        )
+        session.replayIsCut = scan.isCut
+        return .stream(session)
+    }
+
+    /// What a job's spool file holds for a client that has seen events up to `seen`.
+    struct SpoolScan {
+        /// The frames after `seen`, up to about one chunk.
+        var frames: [SpoolFrame] = []
+        /// Where reading goes on past `frames`.
+        var resumeOffset = 0
+        /// Whether more frames after `seen` follow `frames` (the replay was cut at a chunk).
+        var isCut = false
+        var lastId: Int?
+        var terminalId: Int?
+    }
+
+    /// Reads the file a chunk at a time, keeping only the first chunk of what the client lacks,
+    /// so opening a stream on a long answer holds no more than that; nil when there is no file.
+    func scanSpool(job: UUID, after seen: Int) throws -> SpoolScan? {
+        var scan = SpoolScan()
+        var collected = 0
+        var offset = 0
+        while true {
+            guard let read = try spool.read(job: job, from: offset, maximumBytes: configuration.replayChunk) else {
+                return offset == 0 ? nil : scan
+            }
+            var position = offset
+            for frame in read.frames {
+                position += frame.bytes.count
+                if let id = frame.id { scan.lastId = id }
+                if frame.isTerminal { scan.terminalId = frame.id }
+                guard !scan.isCut, (frame.id ?? 0) > seen else { continue }
+                if collected >= configuration.replayChunk {
+                    scan.isCut = true
+                    continue
+                }
+                scan.frames.append(frame)
+                collected += frame.bytes.count
+                scan.resumeOffset = position
+            }
+            offset = read.next
+            if !scan.isCut { scan.resumeOffset = offset }
+            if !read.isPartial { return scan }
+        }
     }
 
     /// Whether the hub signals the job within `limit`. Takes the signal, so that the connection's

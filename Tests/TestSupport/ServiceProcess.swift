@@ -103,6 +103,14 @@ public final class ServiceProcess: Sendable {
         throw StartFailure(description: "\(name) did not become healthy:\n\(log)")
     }
 
+    /// The process's resident memory in KiB (`VmRSS`), nil once it has exited.
+    public var residentKiB: Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+        else { return nil }
+        return Int(line.split(separator: " ").dropFirst().first ?? "")
+    }
+
     /// Sends a signal (SIGTERM for a graceful stop, SIGKILL for a crash).
     public func signal(_ signal: Int32) {
         let pid = self.pid

@@ -36,7 +36,6 @@ import Testing
         #expect(url.password == "a%41/b:")
         #expect(url.port == 6543)
         #expect(url.database == "my db")
-        #expect(PostgresURL("postgres://user:bad%zzencoding@host/db") == nil)
     }
 
     @Test func aPasswordBesideTheURLIsTakenAsItIs() throws {
