@@ -26,14 +26,20 @@ public struct CORSPolicy: Sendable {
 
     /// Adds the headers that let a page from `origin` read a response, when it may.
     public func allow(_ origin: String?, on headers: inout HTTPFields) {
+        // Always: the answer differs by origin, so a cache must key it by origin, refused or not.
+        headers[.vary] = "Origin"
         guard let origin, allows(origin) else { return }
         headers[.accessControlAllowOrigin] = origin
-        headers[.vary] = "Origin"
     }
 
     /// The answer to a preflight from `origin`.
     public func preflight(origin: String) -> Response {
-        guard allows(origin) else { return Response(status: .forbidden) }
+        guard allows(origin) else {
+            let refusal = APIError.forbidden("origin_not_allowed", "This origin may not call this service.")
+            var headers = refusal.headers
+            headers[.vary] = "Origin"
+            return Response(status: refusal.status, headers: headers, body: .init(byteBuffer: (try? refusal.body()) ?? ByteBuffer()))
+        }
         return Response(status: .noContent, headers: [
             .accessControlAllowOrigin: origin,
             .accessControlAllowMethods: allowMethods,

@@ -10,7 +10,9 @@ public struct CORSPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let origin = request.headers[.origin] else {
-            return try await next(request, context)
+            var response = try await next(request, context)
+            response.headers[.vary] = "Origin"
+            return response
         }
         if request.method == .options, request.headers[.accessControlRequestMethod] != nil {
             return policy.preflight(origin: origin)

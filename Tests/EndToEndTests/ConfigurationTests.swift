@@ -19,6 +19,12 @@ import UserAuth
         ("tutorline-worker", ["LLM_BASE_URL": "ftp://example"], "LLM_BASE_URL"),
         ("tutorline-worker", ["LOG_LEVEL": "loud"], "LOG_LEVEL"),
         ("tutorline-worker", ["SPOOL_RETENTION_HOURS": "-1"], "SPOOL_RETENTION_HOURS"),
+        ("tutorline-gateway", ["MAX_CONNECTIONS": "none"], "MAX_CONNECTIONS"),
+        ("tutorline-gateway", ["HTTP_IDLE_TIMEOUT_SECONDS": "0"], "HTTP_IDLE_TIMEOUT_SECONDS"),
+        ("tutorline-stream", ["STREAM_MAX_PER_TOKEN": "0"], "STREAM_MAX_PER_TOKEN"),
+        ("tutorline-stream", ["STREAM_STALL_SECONDS": "forever"], "STREAM_STALL_SECONDS"),
+        ("tutorline-gateway", ["DATABASE_URL": "postgres://tutorline:ab/cd@127.0.0.1:9/none"], "DATABASE_URL"),
+        ("tutorline-worker", ["DATABASE_URL": "postgres://tutorline:one@127.0.0.1:9/none", "DATABASE_PASSWORD": "two"], "DATABASE_PASSWORD"),
     ])
     func aBadSettingStopsTheProcessWithOneLine(executable: String, environment: [String: String], variable: String) throws {
         let folder = NSTemporaryDirectory() + "tutorline-config-\(UUID().uuidString.prefix(8))"

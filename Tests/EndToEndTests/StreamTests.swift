@@ -203,6 +203,13 @@ struct StreamTests {
             #expect(preflight.headers.first(name: "Access-Control-Allow-Headers")?.contains("last-event-id") == true)
             let foreign = try await TestHTTP.get("\(base)/\(jobId)?token=\(valid)", headers: [("Origin", "http://evil.example")])
             #expect(foreign.headers.first(name: "Access-Control-Allow-Origin") == nil)
+            // A refusal varies by origin too, and a refused preflight says why in the contract's body.
+            #expect(foreign.headers.first(name: "Vary") == "Origin")
+            let refused = try await TestHTTP.request(.OPTIONS, "\(base)/\(jobId)", headers: [
+                ("Origin", "http://evil.example"), ("Access-Control-Request-Method", "GET"),
+            ])
+            #expect(refused.status == 403 && refused.errorCode == "origin_not_allowed")
+            #expect(refused.headers.first(name: "Vary") == "Origin")
         }
     }
 }
