@@ -5,15 +5,11 @@ ARG SWIFT_IMAGE=swift:6.3-bookworm
 FROM ${SWIFT_IMAGE} AS build
 RUN apt-get update && apt-get install -y --no-install-recommends libsqlite3-dev && rm -rf /var/lib/apt/lists/*
 WORKDIR /build
-# Dependencies first, in layers of their own: fetched, then built against empty stand-ins of the
-# project's targets, so that a source change rebuilds only the project's own code.
+# Dependencies fetched in a layer of their own, so that a source change does not fetch them again.
+# (Building them in a layer of their own does not help: SwiftPM's build database keys files by
+# inode, which changes from one layer to the next, so the next layer would build them again.)
 COPY Package.swift ./
 RUN swift package resolve
-RUN for dir in $(sed -n 's/.*path: "\([^"]*\)".*/\1/p' Package.swift); do mkdir -p "$dir" && touch "$dir/main.swift"; done \
- && for product in tutorline-gateway tutorline-worker tutorline-stream; do \
-      swift build -c release --static-swift-stdlib --product "$product" || exit 1; \
-    done \
- && rm -rf Shared Services Benchmarks Tests
 COPY Shared Shared
 COPY Services Services
 COPY Benchmarks Benchmarks
