@@ -6,8 +6,8 @@ FROM ${SWIFT_IMAGE} AS build
 RUN apt-get update && apt-get install -y --no-install-recommends libsqlite3-dev && rm -rf /var/lib/apt/lists/*
 WORKDIR /build
 # Dependencies fetched in a layer of their own, so that a source change does not fetch them again.
-# (Building them in a layer of their own does not help: SwiftPM's build database keys files by
-# inode, which changes from one layer to the next, so the next layer would build them again.)
+# (Building them in a layer of their own, against empty stand-ins of the project's targets, was
+# tried: the next layer built everything again all the same.)
 COPY Package.swift ./
 RUN swift package resolve
 COPY Shared Shared
