@@ -82,7 +82,10 @@ def request(method, url, body=None, headers=None, timeout=15):
     try:
         with urllib.request.urlopen(req, timeout=timeout) as response:
             raw = response.read()
-            return response.status, (json.loads(raw) if raw else None)
+            try:
+                return response.status, (json.loads(raw) if raw else None)
+            except ValueError:
+                return response.status, raw.decode(errors="replace")
     except urllib.error.HTTPError as error:
         raw = error.read()
         try:
@@ -321,7 +324,7 @@ def replica_stopped_mid_answer(deployment):
         run(["docker", "start", stopped["container"]])
 
 
-def many_waiting_browsers(deployment, bearer, count=1500, per_job=10):
+def many_waiting_browsers(deployment, bearer, count=1500, per_job=5):
     # Workers stopped: the jobs wait in the queue, so every stream is held open, waiting.
     deployment.compose("stop", "worker")
     jobs = [deployment.ask("tutor", f"What does lesson {index % 7 + 1} teach about streaming? ({index})", bearer)
@@ -340,7 +343,12 @@ def many_waiting_browsers(deployment, bearer, count=1500, per_job=10):
         while time.time() < deadline and sum(1 for r in results if r and r["first"]) < len(paths):
             await asyncio.sleep(0.5)
         held = sum(1 for r in results if r and r["status"] == 200 and r["first"] and r["end"] is None)
-        check(held == len(paths), f"{len(paths)} concurrent streams held, each with its first event ({held} held)")
+        if not check(held == len(paths), f"{len(paths)} concurrent streams held, each with its first event ({held} held)"):
+            outcomes = {}
+            for r in results:
+                key = repr((r or {}).get("status"), ) + " " + repr((r or {}).get("end")) + " " + repr((r or {}).get("error", ""))[:80]
+                outcomes[key] = outcomes.get(key, 0) + 1
+            print("  outcomes:", outcomes)
         measured["concurrent streams held"] = held
         started = time.time()
         await asyncio.to_thread(deployment.compose, "start", "worker")
