@@ -324,6 +324,18 @@ def replica_stopped_mid_answer(deployment):
         run(["docker", "start", stopped["container"]])
 
 
+def container_descriptors(container):
+    """Open descriptors of every process in a container (read from the host's /proc, as root)."""
+    pids = run(["docker", "top", container, "-o", "pid"], check_status=False, quiet=True).stdout.split()[1:]
+    total = 0
+    for pid in pids:
+        try:
+            total += len(os.listdir(f"/proc/{pid}/fd"))
+        except OSError:
+            pass
+    return total
+
+
 def many_waiting_browsers(deployment, bearer, count=1500, per_job=5):
     # Workers stopped: the jobs wait in the queue, so every stream is held open, waiting.
     deployment.compose("stop", "worker")
@@ -350,6 +362,8 @@ def many_waiting_browsers(deployment, bearer, count=1500, per_job=5):
                 outcomes[key] = outcomes.get(key, 0) + 1
             print("  outcomes:", outcomes)
         measured["concurrent streams held"] = held
+        measured["descriptors while held: stream replicas"] = [container_descriptors(c) for c in deployment.containers("stream")]
+        measured["descriptors while held: proxy"] = container_descriptors(deployment.containers("proxy")[0])
         started = time.time()
         await asyncio.to_thread(deployment.compose, "start", "worker")
         await asyncio.wait(tasks, timeout=240)
