@@ -210,14 +210,15 @@ public final class EventStreamChannelHandler: ChannelDuplexHandler, RemovableCha
                 endResponse(context: context)
                 return
             }
-            context.flush()
             tail.scheduleWake()
             let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
             let eventLoop = context.eventLoop
             tail.onSignal { eventLoop.execute { handler.value.signalled() } }
+            // Before the flush, which may call back (writability) and must find the tail.
             self.tail = tail
+            context.flush()
             if quiescing { tail.drain() }
-            if tail.isBehind { continueCatchingUp(context: context) }
+            if self.tail?.isBehind == true { continueCatchingUp(context: context) }
         }
         // A client that reads nothing: what was written stays unsent for the stall limit at most.
         if context.channel.isActive, !context.channel.isWritable { watchStall(context: context) }
@@ -261,15 +262,20 @@ public final class EventStreamChannelHandler: ChannelDuplexHandler, RemovableCha
             context.close(promise: nil)
             return
         }
-        if let output = step.output { context.writeAndFlush(wrapOutboundOut(.body(output)), promise: nil) }
+        // The state first: a flush can change writability, which calls back into this handler
+        // before `writeAndFlush` returns, and that step must start where this one ended.
         if step.ends {
             self.tail = nil
+        } else {
+            tail.scheduleWake()
+            self.tail = tail
+        }
+        if let output = step.output { context.writeAndFlush(wrapOutboundOut(.body(output)), promise: nil) }
+        if step.ends {
             endResponse(context: context)
             return
         }
-        tail.scheduleWake()
-        self.tail = tail
-        if tail.isBehind { continueCatchingUp(context: context) }
+        if self.tail?.isBehind == true { continueCatchingUp(context: context) }
     }
 
     /// Gives a full socket `stallLimit` to drain; at once when the process is shutting down.

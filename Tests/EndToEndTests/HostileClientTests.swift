@@ -103,6 +103,8 @@ struct HostileClientTests {
             let whole = try await readEventStream(system.streamURL + path)
             #expect(whole.deltaText == answer)
             #expect(whole.data(of: "completed")?["answer"] as? String == answer)
+            let ids = whole.events.compactMap { $0.id.flatMap(Int.init) }
+            #expect(ids == Array(1...1001), "every event once, in order")
 
             let before = try #require(system.stream.residentKiB)
             let stalled = try (0..<40).map { _ in try RawSocket(port: system.stream.port, receiveBuffer: 4096) }
