@@ -9,7 +9,7 @@ struct StreamSettings: Sendable {
         "CORS_ORIGINS", default: nil,
         "comma-separated origins allowed to open streams from a browser (* for any); embedded default: the gateway's own origin"
     )
-    static let timeout = Setting("STREAM_TIMEOUT_SECONDS", default: "90", "a stream with no end by then sends `timeout` and closes")
+    static let timeout = Setting("STREAM_TIMEOUT_SECONDS", default: "90", "a stream whose job sends no new event for this long sends `timeout` and closes")
     static let heartbeat = Setting("STREAM_HEARTBEAT_SECONDS", default: "15", "interval of `: heartbeat` comments while idle")
     static let retry = Setting("STREAM_RETRY_MS", default: "2000", "the `retry:` reconnection delay sent to browsers")
     static let silence = Setting(

@@ -27,6 +27,7 @@ enum WorkerApplication {
             var llm = ChatCompletionClient.Configuration(baseURL: baseURL, apiKey: settings.llmAPIKey, model: settings.llmModel)
             llm.requestTimeout = settings.llmTimeout
             llm.idleTimeout = settings.llmIdleTimeout
+            llm.maximumTokens = settings.llmMaxTokens
             engine = LLMAnswerEngine(client: ChatCompletionClient(http: .shared, configuration: llm, logger: logger), logger: logger)
         } else {
             logger.notice("no LLM_BASE_URL: answering with the offline engine, from course excerpts")

@@ -8,6 +8,7 @@ struct WorkerSettings: Sendable {
     static let llmModel = Setting("LLM_MODEL", default: "gpt-4o-mini", "model name")
     static let llmTimeout = Setting("LLM_TIMEOUT_SECONDS", default: "120", "longest a whole answer may take")
     static let offlinePace = Setting("OFFLINE_PACE_MS", default: "15", "pause between pieces of an offline answer")
+    static let llmMaxTokens = Setting("LLM_MAX_TOKENS", default: "1024", "the most tokens one answer may take (max_tokens)")
     static let llmIdleTimeout = Setting("LLM_IDLE_TIMEOUT_SECONDS", default: "20", "longest the model may go quiet mid-answer")
     static let concurrency = Setting("WORKER_CONCURRENCY", default: "4", "jobs answered at once")
     static let lease = Setting("JOB_LEASE_SECONDS", default: "30", "how long a claim holds a job; extended while it runs")
@@ -20,7 +21,7 @@ struct WorkerSettings: Sendable {
     static let spoolRetention = Setting("SPOOL_RETENTION_HOURS", default: "24", "spool files older than this are deleted (0 keeps them)")
 
     static let all: [Setting] = CommonSettings.settings(defaultPort: 8082) + [
-        spoolDir, llmBaseURL, llmAPIKey, llmModel, llmTimeout, llmIdleTimeout, offlinePace, concurrency, lease, rescueInterval, pollInterval, retryBase, shutdownGrace, spoolRetention,
+        spoolDir, llmBaseURL, llmAPIKey, llmModel, llmTimeout, llmIdleTimeout, llmMaxTokens, offlinePace, concurrency, lease, rescueInterval, pollInterval, retryBase, shutdownGrace, spoolRetention,
     ]
 
     var common: CommonSettings
@@ -32,6 +33,7 @@ struct WorkerSettings: Sendable {
     var llmModel: String
     var llmTimeout: Duration
     var llmIdleTimeout: Duration
+    var llmMaxTokens: Int
     var concurrency: Int
     var lease: Duration
     /// `nil`: the store's own default.
@@ -59,6 +61,7 @@ struct WorkerSettings: Sendable {
         llmModel = try reader.required(Self.llmModel)
         llmTimeout = try reader.seconds(Self.llmTimeout, in: 1...3600)
         llmIdleTimeout = try reader.seconds(Self.llmIdleTimeout, in: 0.1...3600)
+        llmMaxTokens = try reader.int(Self.llmMaxTokens, in: 16...1_000_000)
         concurrency = try reader.int(Self.concurrency, in: 1...256)
         lease = try reader.seconds(Self.lease, in: 1...3600)
         pollInterval = (reader.string(Self.pollInterval) ?? "").isEmpty ? nil : try reader.seconds(Self.pollInterval, in: 0.01...60)

@@ -5,24 +5,39 @@ import Foundation
 /// clearly not, and trailing white space waits for what follows it.
 public struct SuggestionSplitter: Sendable {
     let marker: String
+    /// The longest a follow-up block may be (three questions of up to 200 characters, and some).
+    /// Past it, what followed the marker was no such block: it goes out as answer, not held back
+    /// until the model stops.
+    let maximumBlockLength: Int
     private var pending = ""
     private var suggestionsText: String?
 
-    public init(marker: String = Prompt.suggestionsMarker) {
+    public init(marker: String = Prompt.suggestionsMarker, maximumBlockLength: Int = 1000) {
         self.marker = marker
+        self.maximumBlockLength = maximumBlockLength
     }
 
     /// Takes the next piece of model output; returns the part of the answer that can be shown now.
     public mutating func feed(_ piece: String) -> String {
-        if suggestionsText != nil {
-            suggestionsText? += piece
-            return ""
+        if var text = suggestionsText {
+            text += piece
+            guard text.count > maximumBlockLength else {
+                suggestionsText = text
+                return ""
+            }
+            // Not a follow-up block after all: the marker and all that came after it are answer.
+            suggestionsText = nil
+            defer { pending = "" }
+            return pending + marker + text
         }
         let buffer = pending + piece
         if let range = buffer.range(of: marker) {
             suggestionsText = String(buffer[range.upperBound...])
-            pending = ""
-            return Self.trimmingTrailingWhitespace(String(buffer[..<range.lowerBound]))
+            let before = String(buffer[..<range.lowerBound])
+            let shown = Self.trimmingTrailingWhitespace(before)
+            // Kept, for the answer should the block turn out to be none.
+            pending = String(before.dropFirst(shown.count))
+            return shown
         }
         // Hold back a tail that could still grow into the marker, and trailing white space.
         var holdFrom = buffer.endIndex

@@ -18,7 +18,9 @@ public struct JobEventTail {
     let source: JobStreamSource
     var offset: Int
     var lastSentId: Int
-    let deadline: ContinuousClock.Instant
+    /// When the stream sends `timeout`: the stream timeout after the job's last new event (no
+    /// progress), not after the connection opened, so an answer that keeps coming is never cut.
+    var deadline: ContinuousClock.Instant
     var lastWrite: ContinuousClock.Instant
     /// The wake-up this connection has asked the hub for; nil once it has come.
     var scheduled: ContinuousClock.Instant?
@@ -120,6 +122,7 @@ public struct JobEventTail {
         let before = lastSentId
         let ended = JobEventSession.append(read.frames, to: &buffer, after: &lastSentId)
         if lastSentId > before {
+            deadline = ContinuousClock.now + source.configuration.timeout
             // From the last append to this send: how far delivery trails the worker.
             JobEventSession.spoolLag.record(duration: .milliseconds(Int64(max(0, Date().timeIntervalSince(read.modified)) * 1000)))
         }

@@ -10,7 +10,7 @@ public struct JobStreamSource: Sendable {
     public struct Configuration: Sendable {
         /// The comment line sent while idle.
         public var heartbeat: Duration = .seconds(15)
-        /// The stream ends with `timeout` when the job has not ended by then.
+        /// The stream ends with `timeout` when the job made no progress (no new event) for this long.
         public var timeout: Duration = .seconds(90)
         /// The `retry:` sent first (milliseconds a browser waits before reconnecting).
         public var retryMilliseconds = 2000

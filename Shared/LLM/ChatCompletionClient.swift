@@ -20,6 +20,8 @@ public struct ChatCompletionClient: Sendable {
         /// The longest the model may go quiet in the middle of an answer.
         public var idleTimeout: Duration = .seconds(20)
         public var temperature: Double? = 0.3
+        /// The most tokens one answer may take (`max_tokens`): a model that never stops is stopped.
+        public var maximumTokens: Int? = 1024
 
         public init(baseURL: String, apiKey: String?, model: String) {
             self.baseURL = baseURL
@@ -43,6 +45,12 @@ public struct ChatCompletionClient: Sendable {
         var messages: [ChatMessage]
         var stream = true
         var temperature: Double?
+        var maxTokens: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case model, messages, stream, temperature
+            case maxTokens = "max_tokens"
+        }
     }
 
     /// Streams the completion of `messages`, calling `onDelta` with each piece of text.
@@ -59,7 +67,9 @@ public struct ChatCompletionClient: Sendable {
         if let apiKey = configuration.apiKey, !apiKey.isEmpty {
             request.headers.add(name: "Authorization", value: "Bearer \(apiKey)")
         }
-        let body = RequestBody(model: configuration.model, messages: messages, temperature: configuration.temperature)
+        let body = RequestBody(
+            model: configuration.model, messages: messages, temperature: configuration.temperature, maxTokens: configuration.maximumTokens
+        )
         do {
             request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
         } catch {

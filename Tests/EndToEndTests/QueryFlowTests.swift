@@ -41,6 +41,8 @@ struct QueryFlowTests {
             #expect(sources.contains { $0["lessonTitle"] as? String == "How Large Language Models Work" })
             #expect(sources.allSatisfy { ($0["chunkId"] as? String)?.hasPrefix("ai-native-fullstack-developer/") == true })
             #expect(system.llm.requests.last?.systemPrompt.contains("How Large Language Models Work") == true)
+            // Every answer is bounded (LLM_MAX_TOKENS, 1024 by default).
+            #expect(system.llm.requests.last?.maxTokens == 1024)
             // Ids increase by one on every event that has one.
             let ids = stream.events.compactMap { $0.id.flatMap(Int.init) }
             #expect(ids == Array(1...ids.count))

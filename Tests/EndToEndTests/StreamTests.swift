@@ -38,6 +38,20 @@ struct StreamTests {
         }
     }
 
+    /// `timeout` means no progress: an answer whose pieces keep coming for longer than the stream
+    /// timeout is streamed to its end (the contract's wording).
+    @Test func aStreamThatKeepsReceivingDeltasIsNeverTimedOut() async throws {
+        try await withTestSystem(llm: LLMStandIn(chunkDelay: .milliseconds(300)), environment: ["STREAM_TIMEOUT_SECONDS": "2"]) { system in
+            let question = "A slow model, a long answer"
+            let (_, url) = try await Self.ask(system, question)
+            let started = ContinuousClock.now
+            let stream = try await readEventStream(url)
+            #expect(ContinuousClock.now - started > .seconds(3), "the answer took longer than the stream timeout")
+            #expect(!stream.events.contains { $0.event == "timeout" })
+            #expect(stream.data(of: "completed")?["answer"] as? String == LLMStandIn.answer(to: question))
+        }
+    }
+
     @Test func aLateClientGetsTheReplayAndThenA204() async throws {
         try await withTestSystem { system in
             let (jobId, url) = try await Self.ask(system, "Late?")

@@ -22,6 +22,8 @@ public final class LLMStandIn: Sendable {
         public var authorization: String?
         /// The roles of every message sent, in order (system, history..., user).
         public var roles: [String]
+        /// The request's `max_tokens`.
+        public var maxTokens: Int?
     }
 
     /// When the stand-in received a request, wrote its first piece, and finished: its own share of
@@ -108,13 +110,14 @@ public final class LLMStandIn: Sendable {
 
         var messages: [Message]
         var stream: Bool?
+        var max_tokens: Int?
     }
 
     private func respond(_ request: Hummingbird.Request, context: some RequestContext) async throws -> Response {
         let body = try await request.decode(as: Body.self, context: context)
         let question = body.messages.last(where: { $0.role == "user" })?.content ?? ""
         let system = body.messages.first(where: { $0.role == "system" })?.content ?? ""
-        requestLog.withLock { $0.append(Request(question: question, systemPrompt: system, authorization: request.headers[.authorization], roles: body.messages.map(\.role))) }
+        requestLog.withLock { $0.append(Request(question: question, systemPrompt: system, authorization: request.headers[.authorization], roles: body.messages.map(\.role), maxTokens: body.max_tokens)) }
         timingLog.withLock { $0[question] = Timing(received: .now) }
         let call = calls.withLock { calls in
             calls[question, default: 0] += 1
