@@ -13,10 +13,14 @@ public struct LLMAnswerEngine: AnswerEngine {
         self.logger = logger
     }
 
+    /// Ends an answer the model stopped at its length limit (`LLM_MAX_TOKENS`).
+    public static let cutShortNote = " …\n\n(This answer was cut short: it reached its length limit.)"
+
     public func answer(_ context: AnswerContext, onDelta: @escaping @Sendable (String) async throws -> Void) async throws(JobFailure) -> AnswerExtras {
         let splitter = Mutex(SuggestionSplitter())
+        let completion: ChatCompletionClient.Completion
         do {
-            try await client.complete(messages: Prompt.messages(for: context)) { piece in
+            completion = try await client.complete(messages: Prompt.messages(for: context)) { piece in
                 let visible = splitter.withLock { $0.feed(piece) }
                 if !visible.isEmpty { try await onDelta(visible) }
             }
@@ -26,7 +30,12 @@ public struct LLMAnswerEngine: AnswerEngine {
             }
             throw JobFailure(code: error.code.rawValue, message: error.message, isTransient: error.isTransient)
         }
-        let (tail, suggestions) = splitter.withLock { $0.finish() }
+        var (tail, suggestions) = splitter.withLock { $0.finish() }
+        if completion.reachedLengthLimit {
+            // Kept, and said: a person should know the answer stops short, not think it complete.
+            tail += Self.cutShortNote
+            logger.notice("answer reached the length limit", metadata: ["job": "\(context.job.id.lowercasedString)"])
+        }
         if !tail.isEmpty {
             do {
                 try await onDelta(tail)

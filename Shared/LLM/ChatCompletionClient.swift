@@ -46,18 +46,32 @@ public struct ChatCompletionClient: Sendable {
         var stream = true
         var temperature: Double?
         var maxTokens: Int?
+        /// Asks for the token counts in a last chunk; servers that do not know it ignore it.
+        var streamOptions = StreamOptions()
+
+        struct StreamOptions: Encodable {
+            var include_usage = true
+        }
 
         enum CodingKeys: String, CodingKey {
             case model, messages, stream, temperature
             case maxTokens = "max_tokens"
+            case streamOptions = "stream_options"
         }
     }
 
+    /// How a completed answer ended.
+    public struct Completion: Sendable {
+        /// The model stopped at its length limit (`finish_reason: "length"`): the answer is cut short.
+        public var reachedLengthLimit = false
+    }
+
     /// Streams the completion of `messages`, calling `onDelta` with each piece of text.
+    @discardableResult
     public func complete(
         messages: [ChatMessage],
         onDelta: @escaping @Sendable (String) async throws -> Void
-    ) async throws(LLMError) {
+    ) async throws(LLMError) -> Completion {
         var base = configuration.baseURL
         while base.hasSuffix("/") { base.removeLast() }
         var request = HTTPClientRequest(url: base + "/chat/completions")
@@ -80,14 +94,17 @@ public struct ChatCompletionClient: Sendable {
         let started = ContinuousClock.now
         do {
             defer { Timer(label: "tutorline_llm_request_seconds").record(duration: ContinuousClock.now - started) }
-            try await completeMeasured(prepared, onDelta: onDelta)
+            return try await completeMeasured(prepared, onDelta: onDelta)
         } catch {
             Counter(label: "tutorline_llm_errors_total", dimensions: [("code", error.code.rawValue)]).increment()
             throw error
         }
     }
 
-    private func completeMeasured(_ prepared: HTTPClientRequest, onDelta: @escaping @Sendable (String) async throws -> Void) async throws(LLMError) {
+    private func completeMeasured(
+        _ prepared: HTTPClientRequest, onDelta: @escaping @Sendable (String) async throws -> Void
+    ) async throws(LLMError) -> Completion {
+        let completion = Mutex(Completion())
         do {
             try await withIdleWatchdog { touch in
                 let response = try await http.execute(prepared, timeout: .nanoseconds(Int64(configuration.requestTimeout.nanoseconds)), logger: logger)
@@ -97,11 +114,13 @@ public struct ChatCompletionClient: Sendable {
                 }
                 let isEventStream = response.headers.first(name: "Content-Type")?.contains("text/event-stream") ?? true
                 if isEventStream {
-                    try await readEventStream(response.body, touch: touch, onDelta: onDelta)
+                    let ended = try await readEventStream(response.body, touch: touch, onDelta: onDelta)
+                    completion.withLock { $0 = ended }
                 } else {
                     try await readWholeResponse(response.body, onDelta: onDelta)
                 }
             }
+            return completion.withLock { $0 }
         } catch let error as LLMError {
             throw error
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
@@ -115,10 +134,11 @@ public struct ChatCompletionClient: Sendable {
 
     private func readEventStream(
         _ body: HTTPClientResponse.Body, touch: @Sendable () -> Void, onDelta: @Sendable (String) async throws -> Void
-    ) async throws {
+    ) async throws -> Completion {
         var parser = EventStreamParser()
         let decoder = JSONDecoder()
         var finished = false
+        var completion = Completion()
         for try await buffer in body {
             touch()
             // Pieces that arrived in one read go on as one: they would reach the browser at the
@@ -135,9 +155,20 @@ public struct ChatCompletionClient: Sendable {
                 } catch {
                     throw LLMError(.malformedResponse, "The language model sent a chunk that is not JSON.")
                 }
+                if let failure = chunk.error {
+                    // A provider failing mid-answer (overloaded, usually): worth another attempt.
+                    throw LLMError(.unavailable, "The language model failed in the middle of its answer.", detail: failure.message)
+                }
+                if let usage = chunk.usage {
+                    Counter(label: "tutorline_llm_tokens_total", dimensions: [("kind", "prompt")]).increment(by: usage.prompt_tokens ?? 0)
+                    Counter(label: "tutorline_llm_tokens_total", dimensions: [("kind", "completion")]).increment(by: usage.completion_tokens ?? 0)
+                }
                 for choice in chunk.choices {
                     if let text = choice.delta?.content { arrived += text }
-                    if choice.finish_reason != nil { finished = true }
+                    if let reason = choice.finish_reason {
+                        finished = true
+                        if reason == "length" { completion.reachedLengthLimit = true }
+                    }
                 }
             }
             if !arrived.isEmpty { try await onDelta(arrived) }
@@ -145,6 +176,7 @@ public struct ChatCompletionClient: Sendable {
         guard finished else {
             throw LLMError(.streamCut, "The language model's stream ended before the answer was complete.")
         }
+        return completion
     }
 
     private func readWholeResponse(_ body: HTTPClientResponse.Body, onDelta: @Sendable (String) async throws -> Void) async throws {

@@ -7,7 +7,7 @@ import Testing
 struct RetryFlowTests {
     @Test func transientFailuresAreRetriedUntilTheAnswerCompletes() async throws {
         try await withTestSystem { system in
-            for question in ["Overloaded [503x2]", "Cut off [cutx1]"] {
+            for question in ["Overloaded [503x2]", "Cut off [cutx1]", "Failed mid-answer [errorchunk]"] {
                 let (jobId, url) = try await StreamTests.ask(system, question)
                 let stream = try await readEventStream(url)
                 let answer = try #require(stream.data(of: "completed")?["answer"] as? String, "\(stream.raw)")
@@ -18,6 +18,19 @@ struct RetryFlowTests {
                 let poll = try await TestHTTP.get("\(system.gatewayURL)/api/landing-assistant/job/\(jobId)")
                 #expect((try poll.json()["result"] as? [String: Any])?["answer"] as? String == answer)
             }
+        }
+    }
+
+    /// A model stopped at its length limit: the answer is kept, and says it was cut short.
+    @Test func anAnswerAtTheLengthLimitIsKeptAndMarkedAsCutShort() async throws {
+        try await withTestSystem { system in
+            let question = "Go on and on [length]"
+            let (_, url) = try await StreamTests.ask(system, question)
+            let stream = try await readEventStream(url)
+            let answer = try #require(stream.data(of: "completed")?["answer"] as? String, "\(stream.raw)")
+            #expect(answer.hasPrefix(LLMStandIn.answer(to: question)))
+            #expect(answer.hasSuffix("it reached its length limit.)"))
+            #expect(stream.deltaText == answer)
         }
     }
 

@@ -15,6 +15,11 @@ import Synchronization
 /// - `[stall]`: the first call streams a little, then goes quiet for 5 s.
 /// - `[suggest]`: the answer ends with the follow-up block the prompt asks for ("FOLLOW-UPS:" and two "- " lines).
 /// - `[badsuggest]`: the answer ends with a follow-up block in the wrong shape.
+///
+/// Dialects of other servers: `[reasoning]` sends a `reasoning_content` delta before each piece
+/// (vLLM, DeepSeek); `[usage]` ends with a chunk that has no choices, only usage; `[length]`
+/// finishes with `finish_reason: "length"`; `[errorchunk]` (first call) sends an error object in
+/// the middle of the stream and closes; `[nodone]` closes after the finish reason, with no `[DONE]`.
 public final class LLMStandIn: Sendable {
     public struct Request: Sendable {
         public var question: String
@@ -24,6 +29,8 @@ public final class LLMStandIn: Sendable {
         public var roles: [String]
         /// The request's `max_tokens`.
         public var maxTokens: Int?
+        /// Whether the request asked for usage (`stream_options.include_usage`).
+        public var includeUsage: Bool?
     }
 
     /// When the stand-in received a request, wrote its first piece, and finished: its own share of
@@ -111,13 +118,18 @@ public final class LLMStandIn: Sendable {
         var messages: [Message]
         var stream: Bool?
         var max_tokens: Int?
+        var stream_options: StreamOptions?
+
+        struct StreamOptions: Decodable {
+            var include_usage: Bool?
+        }
     }
 
     private func respond(_ request: Hummingbird.Request, context: some RequestContext) async throws -> Response {
         let body = try await request.decode(as: Body.self, context: context)
         let question = body.messages.last(where: { $0.role == "user" })?.content ?? ""
         let system = body.messages.first(where: { $0.role == "system" })?.content ?? ""
-        requestLog.withLock { $0.append(Request(question: question, systemPrompt: system, authorization: request.headers[.authorization], roles: body.messages.map(\.role), maxTokens: body.max_tokens)) }
+        requestLog.withLock { $0.append(Request(question: question, systemPrompt: system, authorization: request.headers[.authorization], roles: body.messages.map(\.role), maxTokens: body.max_tokens, includeUsage: body.stream_options?.include_usage)) }
         timingLog.withLock { $0[question] = Timing(received: .now) }
         let call = calls.withLock { calls in
             calls[question, default: 0] += 1
@@ -135,7 +147,14 @@ public final class LLMStandIn: Sendable {
         let pieces = Self.pieces(of: output)
         let cut = Self.count(after: "[cutx", in: question).map { call <= $0 } ?? false
         let stall = question.contains("[stall]") && call == 1
+        let errorChunk = question.contains("[errorchunk]") && call == 1
+        let reasoning = question.contains("[reasoning]")
+        let finishReason = question.contains("[length]") ? "length" : "stop"
+        var ending = Self.chunk(nil, finish: finishReason)
+        if question.contains("[usage]") { ending += #"data: {"choices":[],"usage":{"prompt_tokens":42,"completion_tokens":17,"total_tokens":59}}"# + "\n\n" }
+        if !question.contains("[nodone]") { ending += "data: [DONE]\n\n" }
         let delay = chunkDelay
+        let finalChunks = ending
         return Response(
             status: .ok,
             headers: [.contentType: "text/event-stream"],
@@ -144,6 +163,14 @@ public final class LLMStandIn: Sendable {
                     if cut && index == pieces.count / 2 {
                         throw CancellationError()
                     }
+                    if errorChunk && index == pieces.count / 2 {
+                        try await writer.write(ByteBuffer(string: #"data: {"error":{"message":"overloaded","type":"server_error"}}"# + "\n\n"))
+                        try await writer.finish(nil)
+                        return
+                    }
+                    if reasoning {
+                        try await writer.write(ByteBuffer(string: #"data: {"choices":[{"index":0,"delta":{"reasoning_content":"thinking..."},"finish_reason":null}]}"# + "\n\n"))
+                    }
                     if stall && index == 2 {
                         try await Task.sleep(for: .seconds(5))
                     }
@@ -151,7 +178,7 @@ public final class LLMStandIn: Sendable {
                     try await writer.write(ByteBuffer(string: Self.chunk(piece)))
                     if index == 0 { self.timingLog.withLock { $0[question]?.firstPiece = .now } }
                 }
-                try await writer.write(ByteBuffer(string: Self.chunk(nil, finish: true) + "data: [DONE]\n\n"))
+                try await writer.write(ByteBuffer(string: finalChunks))
                 self.timingLog.withLock { $0[question]?.finished = .now }
                 try await writer.finish(nil)
             }
@@ -159,12 +186,12 @@ public final class LLMStandIn: Sendable {
     }
 
     /// One `chat.completion.chunk` event, as OpenAI-compatible servers send it.
-    static func chunk(_ text: String?, finish: Bool = false) -> String {
+    static func chunk(_ text: String?, finish: String? = nil) -> String {
         // Answers repeat their words: each piece is encoded once (the encoding was most of the
         // load generator's own CPU in the throughput benchmark).
-        let key = finish ? nil : text
+        let key = finish == nil ? text : nil
         if let key, let cached = encodedChunks.withLock({ $0[key] }) { return cached }
-        let chunk = Chunk(choices: [.init(delta: .init(content: text), finish_reason: finish ? "stop" : nil)])
+        let chunk = Chunk(choices: [.init(delta: .init(content: text), finish_reason: finish)])
         let json = (try? JSONEncoder().encode(chunk)) ?? Data()
         let line = "data: \(String(decoding: json, as: UTF8.self))\n\n"
         if let key { encodedChunks.withLock { $0[key] = line } }

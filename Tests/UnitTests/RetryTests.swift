@@ -71,6 +71,30 @@ import Testing
         guard case .failure(let error) = try await run("q [stall]", idleTimeout: .milliseconds(500)) else { Issue.record("expected a failure"); return }
         #expect(error.code == .timedOut && error.isTransient)
     }
+
+    /// Other servers' dialects: the answer comes through whole, and nothing else does.
+    @Test(arguments: ["q [reasoning]", "q [usage]", "q [nodone]", "q [reasoning] [usage] [nodone]"])
+    func dialectsOfOtherServersReadAsTheAnswer(question: String) async throws {
+        let text = try await run(question).get()
+        #expect(text == LLMStandIn.answer(to: question))
+        #expect(!text.contains("thinking"), "reasoning is not the answer")
+    }
+
+    @Test func anErrorInTheMiddleOfTheStreamIsTransient() async throws {
+        guard case .failure(let error) = try await run("q [errorchunk]") else { Issue.record("expected a failure"); return }
+        #expect(error.code == .unavailable && error.isTransient)
+        #expect(error.detail == "overloaded")
+    }
+
+    @Test func everyRequestIsBoundedAndAsksForUsage() async throws {
+        let standIn = LLMStandIn(chunkDelay: .milliseconds(1))
+        try await standIn.start()
+        defer { standIn.stop() }
+        let completion = try await client(standIn).complete(messages: [.init(role: .user, content: "long [length]")]) { _ in }
+        #expect(completion.reachedLengthLimit, "finish_reason length is reported, not failed")
+        #expect(standIn.requests.first?.maxTokens == 1024)
+        #expect(standIn.requests.first?.includeUsage == true)
+    }
 }
 
 import Synchronization
