@@ -104,8 +104,27 @@ public struct JobStreamSource: Sendable {
         var collected = 0
         var offset = 0
         while true {
-            guard let read = try spool.read(job: job, from: offset, maximumBytes: configuration.replayChunk) else {
+            guard let read = try spool.read(job: job, from: offset, maximumBytes: configuration.replayChunk, wholeLongFrame: false) else {
                 return offset == 0 ? nil : scan
+            }
+            if read.frames.isEmpty, read.isPartial {
+                // A frame longer than a chunk (a long answer's end repeats it whole): stepped over,
+                // not held, unless it is the very next thing the client lacks.
+                guard let skipped = try spool.skipFrame(job: job, at: offset, chunk: configuration.replayChunk) else { return scan }
+                let id = skipped.header.id
+                if let id { scan.lastId = id }
+                if skipped.header.isTerminal { scan.terminalId = id }
+                if !scan.isCut, (id ?? 0) > seen {
+                    if collected == 0, let whole = try spool.read(job: job, from: offset, maximumBytes: configuration.replayChunk)?.frames.first {
+                        scan.frames.append(whole)
+                        collected += whole.bytes.count
+                    } else {
+                        scan.isCut = true
+                    }
+                }
+                offset = skipped.next
+                if !scan.isCut { scan.resumeOffset = offset }
+                continue
             }
             var position = offset
             for frame in read.frames {

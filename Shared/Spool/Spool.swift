@@ -55,8 +55,9 @@ extension Spool {
     /// - Returns: `nil` when the job has no file yet; otherwise the complete frames after `offset`,
     ///   the offset just past them, and when the file last changed. Bytes of a frame still being
     ///   written are left for later. With `maximumBytes`, at most that many bytes are read (more
-    ///   only when one frame is longer), and `isPartial` says whether the file goes on after them.
-    public func read(job: UUID, from offset: Int, maximumBytes: Int = .max) throws(SpoolError) -> SpoolRead? {
+    ///   only when one frame is longer, unless `wholeLongFrame` is false: then no frame, and
+    ///   ``skipFrame(job:at:chunk:)`` steps over it), and `isPartial` says whether the file goes on.
+    public func read(job: UUID, from offset: Int, maximumBytes: Int = .max, wholeLongFrame: Bool = true) throws(SpoolError) -> SpoolRead? {
         let fd = open(path(for: job), O_RDONLY | O_CLOEXEC)
         if fd < 0 {
             if errno == ENOENT { return nil }
@@ -79,11 +80,43 @@ extension Spool {
             let (frames, consumed) = SpoolFrame.split(bytes[0..<count])
             let rest = size - offset - count
             // A single frame longer than the limit is read whole.
-            if frames.isEmpty, rest > 0 {
+            if frames.isEmpty, rest > 0, wholeLongFrame {
                 length = size - offset
                 continue
             }
             return SpoolRead(frames: frames, next: offset + consumed, modified: modified, isPartial: rest > 0)
+        }
+    }
+
+    /// Steps over the frame that starts at `offset` a chunk at a time, without holding it: its
+    /// `event:` and `id:` lines, and the offset past its end; nil when it is not complete yet.
+    /// For frames longer than a read should hold (a long answer's `completed` event repeats it).
+    public func skipFrame(job: UUID, at offset: Int, chunk: Int) throws(SpoolError) -> (header: SpoolFrame, next: Int)? {
+        let fd = open(path(for: job), O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT { return nil }
+            throw SpoolError(.unreadable, errno: errno)
+        }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: max(chunk, 256))
+        var position = offset
+        var header: SpoolFrame?
+        var previous: UInt8 = 0
+        while true {
+            let count = buffer.withUnsafeMutableBytes { bytes in pread(fd, bytes.baseAddress, bytes.count, off_t(position)) }
+            guard count >= 0 else { throw SpoolError(.unreadable, errno: errno) }
+            guard count > 0 else { return nil }
+            // Our frames put `event:` and `id:` first: the first chunk holds them.
+            let found = header ?? SpoolFrame(complete: buffer[0..<count])
+            header = found
+            for index in 0..<count {
+                let byte = buffer[index]
+                if byte == UInt8(ascii: "\n"), previous == UInt8(ascii: "\n"), position + index > offset + 1 {
+                    return (found, position + index + 1)
+                }
+                previous = byte
+            }
+            position += count
         }
     }
 

@@ -105,6 +105,11 @@ struct HostileClientTests {
             #expect(whole.data(of: "completed")?["answer"] as? String == answer)
             let ids = whole.events.compactMap { $0.id.flatMap(Int.init) }
             #expect(ids == Array(1...1001), "every event once, in order")
+            // Resumes near the end: the long last frame alone, then 204 past it.
+            let last = try await readEventStream(system.streamURL + path, headers: [("Last-Event-ID", "1000")])
+            #expect(last.events.compactMap(\.id) == ["1001"])
+            #expect(last.data(of: "completed")?["answer"] as? String == answer)
+            #expect(try await readEventStream(system.streamURL + path, headers: [("Last-Event-ID", "1001")]).status == 204)
 
             let before = try #require(system.stream.residentKiB)
             let stalled = try (0..<40).map { _ in try RawSocket(port: system.stream.port, receiveBuffer: 4096) }
