@@ -126,12 +126,15 @@ public final class EventStreamChannelHandler: ChannelDuplexHandler, RemovableCha
             }
         }
         if let event = event as? ChannelEvent, event == .inputClosed {
+            if !waiting.isEmpty {
+                // Requests sent before the half-close are answered first, a stream among them or
+                // not (the close may come in a read of its own, while a stream is being opened).
+                inputClosedHeld = true
+                return
+            }
             if responding == .stream {
                 // The browser closed its side: it has left.
                 context.close(promise: nil)
-            } else if !waiting.isEmpty {
-                inputClosedHeld = true
-                return
             }
         }
         context.fireUserInboundEventTriggered(event)
