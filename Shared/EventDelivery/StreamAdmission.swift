@@ -27,9 +27,6 @@ public final class StreamAdmission: Sendable {
         return admitted ? StreamPermit(admission: self, key: key) : nil
     }
 
-    /// Streams open now under `token`'s key (for tests and metrics).
-    func count(key: String) -> Int { open.withLock { $0[key, default: 0] } }
-
     fileprivate func release(_ key: String) {
         open.withLock { open in
             let count = open[key, default: 0] - 1
