@@ -69,9 +69,18 @@ let package = Package(
             path: "Shared/FileEvents"
         ),
         .target(
+            name: "EventLog",
+            dependencies: [
+                "SSE",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/EventLog"
+        ),
+        .target(
             name: "Spool",
             dependencies: [
-                "SSE", "FileEvents",
+                "EventLog", "SSE", "FileEvents",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -86,7 +95,7 @@ let package = Package(
         .target(
             name: "EventDelivery",
             dependencies: [
-                "Jobs", "Spool", "SSE",
+                "Jobs", "EventLog", "SSE",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
@@ -108,6 +117,16 @@ let package = Package(
             path: "Shared/PostgresStore"
         ),
         .target(
+            name: "PostgresEventLog",
+            dependencies: [
+                "EventLog", "PostgresStore", "SSE",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/PostgresEventLog"
+        ),
+        .target(
             name: "SQLiteStore",
             dependencies: ["Jobs", "Knowledge", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Shared/SQLiteStore"
@@ -125,7 +144,7 @@ let package = Package(
         .target(
             name: "Assistant",
             dependencies: [
-                "Jobs", "Knowledge", "LLM", "Spool", "SSE",
+                "Jobs", "Knowledge", "LLM", "EventLog", "SSE",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -147,7 +166,7 @@ let package = Package(
             name: "ServiceSupport",
             dependencies: [
                 "Jobs", "Knowledge", "HTTPSupport",
-                "PostgresStore", "SQLiteStore", "FileEvents", "StreamTokens",
+                "PostgresStore", "SQLiteStore", "FileEvents", "StreamTokens", "EventLog", "Spool", "PostgresEventLog",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -175,7 +194,7 @@ let package = Package(
         .executableTarget(
             name: "Worker",
             dependencies: [
-                "Jobs", "Knowledge", "PostgresStore", "Spool", "LLM", "Assistant", "HTTPSupport", "ServiceSupport",
+                "Jobs", "Knowledge", "PostgresStore", "EventLog", "LLM", "Assistant", "HTTPSupport", "ServiceSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -184,7 +203,7 @@ let package = Package(
         .executableTarget(
             name: "Stream",
             dependencies: [
-                "Jobs", "PostgresStore", "Spool", "SSE", "EventDelivery", "StreamTokens", "HTTPSupport", "ServiceSupport",
+                "Jobs", "PostgresStore", "EventLog", "SSE", "EventDelivery", "StreamTokens", "HTTPSupport", "ServiceSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -197,7 +216,7 @@ let package = Package(
         .executableTarget(
             name: "Bench",
             dependencies: [
-                "TestSupport", "SSE", "Spool", "StreamTokens",
+                "TestSupport", "SSE", "EventLog", "Spool", "StreamTokens",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -222,14 +241,14 @@ let package = Package(
         .testTarget(
             name: "UnitTests",
             dependencies: [
-                "SSE", "StreamTokens", "UserAuth", "Spool", "LLM", "Assistant", "Jobs", "Knowledge", "EventDelivery", "PostgresStore",
+                "SSE", "StreamTokens", "UserAuth", "EventLog", "Spool", "LLM", "Assistant", "Jobs", "Knowledge", "EventDelivery", "PostgresStore",
                 "ServiceSupport", "TestSupport",
             ],
             path: "Tests/UnitTests"
         ),
         .testTarget(
             name: "StoreTests",
-            dependencies: ["Jobs", "Knowledge", "PostgresStore", "TestSupport"],
+            dependencies: ["Jobs", "Knowledge", "PostgresStore", "EventLog", "Spool", "PostgresEventLog", "SSE", "TestSupport"],
             path: "Tests/StoreTests"
         ),
         .testTarget(

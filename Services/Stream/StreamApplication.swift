@@ -5,23 +5,22 @@ import Jobs
 import Logging
 import Prometheus
 import ServiceSupport
-import Spool
+import EventLog
 import StreamTokens
 
-/// Wires the stream service: token verifier, spool watcher, delivery hub and clock, the stream
+/// Wires the stream service: token verifier, event log and its watcher, delivery hub and clock, the stream
 /// handler on every connection, and the router for the rest.
 enum StreamApplication {
     static func build(settings: StreamSettings, metrics: PrometheusCollectorRegistry, logger: Logger) async throws -> some ApplicationProtocol {
         let connection = try StoreConnection.open(settings.common.database, maximumConnections: 4, logger: logger)
         let keys = try await StreamTokenSettings.keys(reader: settings.reader, database: settings.common.database)
-        let spool = Spool(directory: settings.spoolDir)
-        do {
-            try spool.prepare()
-        } catch {
-            throw SettingsError(StreamSettings.spoolDir.name, "cannot create \(settings.spoolDir): \(error.localizedDescription)")
-        }
         let hub = DeliveryHub()
-        let watcher = spool.watcher(logger: logger) { change in hub.spoolChanged(change) }
+        let (log, watcher) = try settings.eventLog.readingLog(
+            connection: connection, logger: logger,
+            onChange: { change in hub.logChanged(change) },
+            watchedJobs: { hub.watchedJobs() },
+            onLost: { hub.drainAll() }
+        )
         var clockConfiguration = DeliveryClock.Configuration()
         clockConfiguration.silence = settings.silence
         let clock = DeliveryClock(hub: hub, store: connection.store, configuration: clockConfiguration, logger: logger)
@@ -30,7 +29,7 @@ enum StreamApplication {
         sourceConfiguration.timeout = settings.timeout
         sourceConfiguration.heartbeat = settings.heartbeat
         sourceConfiguration.retryMilliseconds = settings.retryMilliseconds
-        let source = JobStreamSource(spool: spool, hub: hub, lookup: JobLookup(store: connection.store), configuration: sourceConfiguration)
+        let source = JobStreamSource(log: log, hub: hub, lookup: JobLookup(store: connection.store), configuration: sourceConfiguration)
 
         let serverName = "tutorline-stream"
         let cors = CORSPolicy(

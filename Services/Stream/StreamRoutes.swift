@@ -1,4 +1,5 @@
 import EventDelivery
+import EventLog
 import Foundation
 import HTTPSupport
 import Hummingbird
@@ -57,7 +58,15 @@ struct StreamRoutes: EventStreamResponder {
                 message: "This stream is already open \(admission.limit) times; close one first.", retryAfter: 5
             )
         }
-        switch try await source.open(job: job, lastEventId: lastEventId) {
+        let opening: JobStreamSource.Opening
+        do {
+            opening = try await source.open(job: job, lastEventId: lastEventId)
+        } catch let error as EventLogError where error.code == .unavailable {
+            // This replica cannot read the log now; a proxy tries another (proxy_next_upstream).
+            logger.warning("event log unavailable", metadata: ["error": "\(error)"])
+            throw APIError.storeUnavailable
+        }
+        switch opening {
         case .notFound:
             throw APIError.jobNotFound
         case .ended:

@@ -13,7 +13,7 @@ struct StreamSettings: Sendable {
     static let heartbeat = Setting("STREAM_HEARTBEAT_SECONDS", default: "15", "interval of `: heartbeat` comments while idle")
     static let retry = Setting("STREAM_RETRY_MS", default: "2000", "the `retry:` reconnection delay sent to browsers")
     static let silence = Setting(
-        "STREAM_SILENCE_SECONDS", default: "5", "spool silence after which a job's end is looked up in the store (batched)"
+        "STREAM_SILENCE_SECONDS", default: "5", "event log silence after which a job's end is looked up in the store (batched)"
     )
 
     static let stall = Setting(
@@ -24,12 +24,12 @@ struct StreamSettings: Sendable {
         "STREAM_MAX_PER_TOKEN", default: "8", "streams one stream token may hold open at once on a replica (429 past it)"
     )
 
-    static let all: [Setting] = CommonSettings.settings(defaultPort: 8081) + [
+    static let all: [Setting] = CommonSettings.settings(defaultPort: 8081) + EventLogSettings.all + [
         spoolDir, streamTokenSecret, streamTokenPreviousSecrets, corsOrigins, timeout, heartbeat, retry, silence, stall, maxPerToken,
     ]
 
     var common: CommonSettings
-    var spoolDir: String
+    var eventLog: EventLogSettings
     var reader: SettingsReader
     var corsOrigins: [String]
     var timeout: Duration
@@ -42,7 +42,7 @@ struct StreamSettings: Sendable {
     init(reader: SettingsReader) throws {
         self.reader = reader
         common = try CommonSettings(reader: reader, defaultPort: 8081)
-        spoolDir = try reader.required(Self.spoolDir)
+        eventLog = try EventLogSettings(reader: reader, database: common.database)
         corsOrigins = reader.string(Self.corsOrigins) == nil && common.database.isEmbedded ? EmbeddedDefaults.gatewayOrigins : reader.list(Self.corsOrigins)
         timeout = try reader.seconds(Self.timeout, in: 1...86_400)
         heartbeat = try reader.seconds(Self.heartbeat, in: 1...3600)

@@ -7,21 +7,16 @@ import LLM
 import Logging
 import Prometheus
 import ServiceSupport
-import Spool
+import EventLog
 
-/// Wires the worker: store and wake-ups, spool, answer engine, the job loop, and a small
+/// Wires the worker: store and wake-ups, event log, answer engine, the job loop, and a small
 /// HTTP server for health and metrics.
 enum WorkerApplication {
     static func build(settings: WorkerSettings, metrics: PrometheusCollectorRegistry, logger: Logger) async throws -> some ApplicationProtocol {
         let connection = try StoreConnection.open(
             settings.common.database, maximumConnections: settings.concurrency + 2, logger: logger
         )
-        let spool = Spool(directory: settings.spoolDir)
-        do {
-            try spool.prepare()
-        } catch {
-            throw SettingsError(WorkerSettings.spoolDir.name, "cannot create \(settings.spoolDir): \(error.localizedDescription)")
-        }
+        let events = try settings.eventLog.writingLog(connection: connection, logger: logger)
         let engine: any AnswerEngine
         if let baseURL = settings.llmBaseURL {
             var llm = ChatCompletionClient.Configuration(baseURL: baseURL, apiKey: settings.llmAPIKey, model: settings.llmModel)
@@ -45,7 +40,7 @@ enum WorkerApplication {
         let worker = JobWorker(
             store: connection.store,
             handler: AssistantJobHandler(
-                store: connection.store, knowledge: connection.knowledge, spool: spool, engine: engine, logger: logger
+                store: connection.store, knowledge: connection.knowledge, events: events, engine: engine, logger: logger
             ),
             doorbell: doorbell,
             configuration: workerConfiguration,
@@ -54,7 +49,7 @@ enum WorkerApplication {
         var services = connection.services
         if let listener = try connection.makeJobListener(doorbell) { services.append(listener) }
         services.append(worker)
-        if let retention = settings.spoolRetention { services.append(SpoolPruner(spool: spool, retention: retention, logger: logger)) }
+        if let retention = settings.spoolRetention { services.append(EventLogPruner(log: events, retention: retention, logger: logger)) }
 
         let router = Router(context: TutorlineRequestContext.self)
         router.add(middleware: APIErrorMiddleware())

@@ -18,14 +18,16 @@ struct WorkerSettings: Sendable {
         "WORKER_POLL_SECONDS", default: nil, "idle poll interval (default: 1 with Postgres, which also wakes workers by NOTIFY; 0.05 with SQLite)"
     )
     static let retryBase = Setting("JOB_RETRY_BASE_MS", default: "500", "first retry delay; doubles per attempt, jittered")
-    static let spoolRetention = Setting("SPOOL_RETENTION_HOURS", default: "24", "spool files older than this are deleted (0 keeps them)")
+    static let spoolRetention = Setting(
+        "SPOOL_RETENTION_HOURS", default: "24", "events of answers that ended longer ago are deleted, spool files or rows (0 keeps them)"
+    )
 
-    static let all: [Setting] = CommonSettings.settings(defaultPort: 8082) + [
+    static let all: [Setting] = CommonSettings.settings(defaultPort: 8082) + EventLogSettings.all + [
         spoolDir, llmBaseURL, llmAPIKey, llmModel, llmTimeout, llmIdleTimeout, llmMaxTokens, offlinePace, concurrency, lease, rescueInterval, pollInterval, retryBase, shutdownGrace, spoolRetention,
     ]
 
     var common: CommonSettings
-    var spoolDir: String
+    var eventLog: EventLogSettings
     /// `nil`: the offline answer engine.
     var llmBaseURL: String?
     var offlinePace: Duration
@@ -41,12 +43,12 @@ struct WorkerSettings: Sendable {
     var rescueInterval: Duration
     var shutdownGrace: Duration
     var retryBase: Duration
-    /// `nil`: spool files are kept.
+    /// `nil`: event logs are kept.
     var spoolRetention: Duration?
 
     init(reader: SettingsReader) throws {
         common = try CommonSettings(reader: reader, defaultPort: 8082)
-        spoolDir = try reader.required(Self.spoolDir)
+        eventLog = try EventLogSettings(reader: reader, database: common.database)
         let baseURL = reader.string(Self.llmBaseURL) ?? ""
         if baseURL.isEmpty {
             llmBaseURL = nil

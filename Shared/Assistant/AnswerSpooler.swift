@@ -1,9 +1,9 @@
 import Foundation
 import Jobs
-import Spool
+import EventLog
 import Synchronization
 
-/// Appends an attempt's answer to the job's spool as `delta` events, so that the browser never
+/// Appends an attempt's answer to the job's event log as `delta` events, so that the browser never
 /// sees the same text twice across attempts.
 ///
 /// A retried attempt starts with what earlier attempts already sent. While the new text repeats
@@ -12,12 +12,12 @@ import Synchronization
 /// last `reset` always concatenate to the answer.
 ///
 /// Pieces that come faster than `pace` after the last delta are held and go out together, at most
-/// `pace` later (or with the end): a model that bursts 30 pieces in a millisecond costs one spool
+/// `pace` later (or with the end): a model that bursts 30 pieces in a millisecond costs one log
 /// append, one wake-up per browser and one event, not 30. At ordinary model speed (a piece every
 /// 20-50 ms) nothing is held. The first piece always goes at once.
 public final class AnswerSpooler: Sendable {
     struct State {
-        let writer: SpoolWriter
+        let writer: any EventLogWriter
         /// What the browser holds: the delta texts since the last reset.
         var sent: String
         /// What this attempt has produced.
@@ -29,7 +29,7 @@ public final class AnswerSpooler: Sendable {
         /// Set by ``stop()`` and ``finish()``: a timer that fires later does nothing.
         var closed = false
         /// A held piece that could not be written: reported by the next call.
-        var flushError: SpoolError?
+        var flushError: EventLogError?
     }
 
     /// The default shortest time between two deltas.
@@ -39,7 +39,7 @@ public final class AnswerSpooler: Sendable {
     let attempt: Int
     let pace: Duration
 
-    public init(writer: sending SpoolWriter, attempt: Int, pace: Duration = AnswerSpooler.defaultPace) {
+    public init(writer: any EventLogWriter, attempt: Int, pace: Duration = AnswerSpooler.defaultPace) {
         var sent = ""
         for frame in writer.existingFrames {
             switch frame.event {
@@ -54,13 +54,13 @@ public final class AnswerSpooler: Sendable {
     }
 
     /// Spools an event (status, reset...) other than the answer's text.
-    public func append(_ event: JobEvent) throws(SpoolError) -> Int {
-        try state.withLock { state throws(SpoolError) in try state.writer.append(event: event.name, data: event.data) }
+    public func append(_ event: JobEvent) throws(EventLogError) -> Int {
+        try state.withLock { state throws(EventLogError) in try state.writer.append(event: event.name, data: event.data) }
     }
 
     /// Takes the next piece of this attempt's answer.
-    public func receive(_ piece: String) throws(SpoolError) {
-        let flushAt = try state.withLock { state throws(SpoolError) -> ContinuousClock.Instant? in
+    public func receive(_ piece: String) throws(EventLogError) {
+        let flushAt = try state.withLock { state throws(EventLogError) -> ContinuousClock.Instant? in
             if let error = state.flushError { throw error }
             state.produced += piece
             let now = ContinuousClock.now
@@ -86,7 +86,7 @@ public final class AnswerSpooler: Sendable {
         state.withLock { state in
             state.flushScheduled = false
             guard !state.closed, state.flushError == nil else { return }
-            do throws(SpoolError) {
+            do throws(EventLogError) {
                 if try Self.sendWhatIsNew(&state, attempt: attempt) { state.lastSend = .now }
             } catch {
                 state.flushError = error
@@ -95,8 +95,8 @@ public final class AnswerSpooler: Sendable {
     }
 
     /// Ends the attempt: makes sure the browser holds exactly the answer. Returns the answer.
-    public func finish() throws(SpoolError) -> String {
-        try state.withLock { state throws(SpoolError) in
+    public func finish() throws(EventLogError) -> String {
+        try state.withLock { state throws(EventLogError) in
             if let error = state.flushError { throw error }
             state.closed = true
             if state.sent != state.produced {
@@ -120,8 +120,14 @@ public final class AnswerSpooler: Sendable {
     /// The id the next event will carry.
     public var nextEventId: Int { state.withLock { $0.writer.lastEventId + 1 } }
 
+    /// Returns once everything appended so far is in the log (Postgres sends appends on in batches).
+    public func flush() async throws(EventLogError) {
+        let writer = state.withLock { $0.writer }
+        try await writer.flush()
+    }
+
     /// Appends what the browser does not hold yet; whether anything was written.
-    private static func sendWhatIsNew(_ state: inout State, attempt: Int) throws(SpoolError) -> Bool {
+    private static func sendWhatIsNew(_ state: inout State, attempt: Int) throws(EventLogError) -> Bool {
         let sent = state.sent.utf8
         let produced = state.produced.utf8
         if sent.starts(with: produced) { return false }
@@ -135,7 +141,7 @@ public final class AnswerSpooler: Sendable {
         return true
     }
 
-    static func deltaText(of frame: SpoolFrame) -> String {
+    static func deltaText(of frame: EventFrame) -> String {
         struct Delta: Decodable { var text: String }
         return (try? JSONDecoder().decode(Delta.self, from: Data(frame.data.utf8)))?.text ?? ""
     }

@@ -3,15 +3,15 @@ import Jobs
 import Knowledge
 import Logging
 import Metrics
-import Spool
+import EventLog
 
 /// The worker's handler: retrieves the material and the conversation, answers with an
-/// ``AnswerEngine`` while streaming into the spool, then records the result in the store and,
-/// after that, appends the terminal event.
+/// ``AnswerEngine`` while streaming into the job's event log, then records the result in the
+/// store and, after that, appends the terminal event.
 public struct AssistantJobHandler: JobHandler {
     let store: any JobStore
     let knowledge: any KnowledgeStore
-    let spool: Spool
+    let events: any EventLog
     let engine: any AnswerEngine
     let logger: Logger
     /// How many chunks the engine gets.
@@ -19,18 +19,18 @@ public struct AssistantJobHandler: JobHandler {
     /// How many earlier messages of the conversation go into the prompt.
     let historyCount = 6
 
-    public init(store: any JobStore, knowledge: any KnowledgeStore, spool: Spool, engine: any AnswerEngine, logger: Logger) {
+    public init(store: any JobStore, knowledge: any KnowledgeStore, events: any EventLog, engine: any AnswerEngine, logger: Logger) {
         self.store = store
         self.knowledge = knowledge
-        self.spool = spool
+        self.events = events
         self.engine = engine
         self.logger = logger
     }
 
     public func process(_ job: Job) async throws(JobFailure) {
         guard let leaseToken = job.leaseToken else { throw JobFailure.leaseLost }
-        let spooler = try openSpooler(for: job)
-        // A failed attempt's held text is dropped before finishFailed or the next attempt opens the spool.
+        let spooler = try await openSpooler(for: job)
+        // A failed attempt's held text is dropped before finishFailed or the next attempt opens the log.
         defer { spooler.stop() }
         do {
             _ = try spooler.append(.status(.processing))
@@ -48,6 +48,8 @@ public struct AssistantJobHandler: JobHandler {
         do {
             answer = try spooler.finish()
             terminalId = spooler.nextEventId
+            // The whole answer is in the log before the store says the job is done.
+            try await spooler.flush()
         } catch {
             throw Self.spoolFailure(error)
         }
@@ -55,7 +57,7 @@ public struct AssistantJobHandler: JobHandler {
             jobId: job.id, answer: answer, sessionId: job.sessionId,
             nextSuggestions: extras.nextSuggestions, sources: extras.sources
         )
-        // The store first: once it holds the result, nothing is lost whatever happens to the spool.
+        // The store first: once it holds the result, nothing is lost whatever happens to the log.
         let recorded: Bool
         do {
             recorded = try await store.complete(jobId: job.id, leaseToken: leaseToken, result: result, terminalEventId: terminalId)
@@ -65,8 +67,9 @@ public struct AssistantJobHandler: JobHandler {
         guard recorded else { throw JobFailure.leaseLost }
         do {
             _ = try spooler.append(.completed(result))
+            try await spooler.flush()
         } catch {
-            // Stream replicas find the result in the store once the spool stays silent.
+            // Stream replicas find the result in the store once the log stays silent.
             logger.warning("terminal event not spooled", metadata: ["job": "\(job.id.lowercasedString)", "error": "\(error)"])
         }
     }
@@ -99,8 +102,8 @@ public struct AssistantJobHandler: JobHandler {
 
     public func finishFailed(_ job: Job, failure: JobFailure) async {
         guard let leaseToken = job.leaseToken else { return }
-        let spooler = try? openSpooler(for: job)
-        // With no spool at all, the failed event is the job's first.
+        let spooler = try? await openSpooler(for: job)
+        // With no log at all, the failed event is the job's first.
         let terminalId = spooler?.nextEventId ?? 1
         do {
             guard try await store.fail(jobId: job.id, leaseToken: leaseToken, code: failure.code, message: failure.message, terminalEventId: terminalId)
@@ -111,17 +114,18 @@ public struct AssistantJobHandler: JobHandler {
             return
         }
         _ = try? spooler?.append(.failed(code: failure.code, message: failure.message))
+        try? await spooler?.flush()
     }
 
-    private func openSpooler(for job: Job) throws(JobFailure) -> AnswerSpooler {
+    private func openSpooler(for job: Job) async throws(JobFailure) -> AnswerSpooler {
         do {
-            return AnswerSpooler(writer: try SpoolWriter(spool: spool, job: job.id), attempt: job.attempts)
+            return AnswerSpooler(writer: try await events.writer(for: job.id), attempt: job.attempts)
         } catch {
             throw Self.spoolFailure(error)
         }
     }
 
-    static func spoolFailure(_ error: SpoolError) -> JobFailure {
-        JobFailure(code: "spool_unavailable", message: "The answer could not be delivered (\(error)).", isTransient: true)
+    static func spoolFailure(_ error: EventLogError) -> JobFailure {
+        JobFailure(code: error.code == .unavailable ? "event_log_unavailable" : "spool_unavailable", message: "The answer could not be delivered (\(error)).", isTransient: true)
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import Jobs
 import Metrics
-import Spool
+import EventLog
 import Synchronization
 
 /// Routes spool changes, scheduled wake-ups and store verdicts to the connections waiting on jobs:
@@ -58,8 +58,8 @@ public final class DeliveryHub: Sendable {
         }
     }
 
-    /// Called by the spool watcher.
-    public func spoolChanged(_ change: SpoolChange) {
+    /// Called by the event log's watcher (inotify on the spool, LISTEN on Postgres).
+    public func logChanged(_ change: EventLogChange) {
         switch change {
         case .job(let job):
             // Every append comes through here: one lookup, and nothing for jobs nobody waits on.
@@ -68,12 +68,24 @@ public final class DeliveryHub: Sendable {
                 state.jobs.values[index].lastActivity = .now
                 return state.jobs.values[index].mailboxes
             }
-            for mailbox in mailboxes { mailbox.post(.spoolChanged) }
+            for mailbox in mailboxes { mailbox.post(.logChanged) }
         case .unknown:
             // The watcher lost track (queue overflow): everyone looks at their file once.
             let mailboxes = state.withLock { state in state.jobs.values.flatMap(\.mailboxes) }
-            for mailbox in mailboxes { mailbox.post(.spoolChanged) }
+            for mailbox in mailboxes { mailbox.post(.logChanged) }
         }
+    }
+
+    /// The jobs that have a connection waiting on this process.
+    public func watchedJobs() -> Set<UUID> {
+        state.withLock { Set($0.jobs.keys) }
+    }
+
+    /// Ends every stream with a short `retry:` (this process lost its event log: the browsers
+    /// should move to a replica that has it).
+    public func drainAll() {
+        let mailboxes = state.withLock { state in state.jobs.values.flatMap(\.mailboxes) }
+        for mailbox in mailboxes { mailbox.post(.draining) }
     }
 
     /// Wakes `mailbox` with `.due` at `instant` or up to one granularity later.

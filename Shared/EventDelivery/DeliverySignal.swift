@@ -3,7 +3,7 @@ import Jobs
 /// What wakes a connection waiting on a job.
 public enum DeliverySignal: Sendable {
     /// The job's spool file changed: read what is new.
-    case spoolChanged
+    case logChanged
     /// The connection's scheduled wake-up came: time for a heartbeat, the timeout, and a spool
     /// check that does not rely on inotify.
     case due
@@ -16,7 +16,7 @@ public enum DeliverySignal: Sendable {
 /// The signals a connection received since it last looked, merged: ten appends in a row are one
 /// spool read, and nothing queues per connection however fast the worker writes.
 public struct DeliveryWake: Sendable {
-    public var spoolChanged = false
+    public var logChanged = false
     public var due = false
     public var stored: Job?
     public var draining = false
@@ -24,11 +24,11 @@ public struct DeliveryWake: Sendable {
     public init() {}
 
     /// Whether nothing arrived.
-    public var isEmpty: Bool { !spoolChanged && !due && stored == nil && !draining }
+    public var isEmpty: Bool { !logChanged && !due && stored == nil && !draining }
 
     mutating func merge(_ signal: DeliverySignal) {
         switch signal {
-        case .spoolChanged: spoolChanged = true
+        case .logChanged: logChanged = true
         case .due: due = true
         case .stored(let job): stored = job
         case .draining: draining = true

@@ -3,7 +3,7 @@ import Jobs
 import Metrics
 import NIOCore
 import SSE
-import Spool
+import EventLog
 
 /// One connection's event stream: replay from the spool past `Last-Event-ID`, then the tail as
 /// the worker appends, with heartbeats while idle and a timeout, until the terminal event.
@@ -13,7 +13,7 @@ import Spool
 public struct JobEventSession: Sendable {
     enum Initial: Sendable {
         /// Frames from the spool file.
-        case replay([SpoolFrame])
+        case replay([EventFrame])
         /// No spool file yet; the store's status.
         case status(JobStatus)
         /// No spool file, and the store says the job ended.
@@ -61,7 +61,7 @@ public struct JobEventSession: Sendable {
     static let spoolLag = Timer(label: "tutorline_spool_lag_seconds")
 
     /// Appends the frames newer than `lastSentId`; returns whether a terminal frame was among them.
-    static func append(_ frames: some Sequence<SpoolFrame>, to buffer: inout ByteBuffer, after lastSentId: inout Int) -> Bool {
+    static func append(_ frames: some Sequence<EventFrame>, to buffer: inout ByteBuffer, after lastSentId: inout Int) -> Bool {
         for frame in frames {
             let id = frame.id ?? 0
             guard id > lastSentId else { continue }

@@ -1,4 +1,5 @@
 import Foundation
+import EventLog
 import Jobs
 import NIOCore
 import SSE
@@ -97,7 +98,7 @@ public struct JobEventTail {
             }
         }
         // A due wake-up also reads the file: the backstop should an inotify event ever go missing.
-        if wake.spoolChanged || wake.due, try readNew(into: &buffer) {
+        if wake.logChanged || wake.due, try readNew(into: &buffer) {
             return Step(output: buffer, ends: true)
         }
         let now = ContinuousClock.now
@@ -116,7 +117,7 @@ public struct JobEventTail {
     /// Reads what the spool gained since `offset`, a chunk at most; returns whether the job's
     /// terminal event was among it.
     private mutating func readNew(into buffer: inout ByteBuffer) throws -> Bool {
-        guard let read = try source.spool.read(job: job, from: offset, maximumBytes: source.configuration.replayChunk) else { return false }
+        guard let read = try source.log.read(job: job, from: offset, maximumBytes: source.configuration.replayChunk, wholeLongFrame: true) else { return false }
         offset = read.next
         isBehind = read.isPartial
         let before = lastSentId

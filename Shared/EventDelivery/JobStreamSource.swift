@@ -1,11 +1,11 @@
 import Foundation
 import Jobs
 import NIOCore
-import Spool
+import EventLog
 import Synchronization
 
-/// Opens event streams for jobs from the spool, without touching the store for jobs that have
-/// a spool file (every claimed job does).
+/// Opens event streams for jobs from their event log (the spool, or Postgres), without touching
+/// the store for jobs that have a log (every claimed job does).
 public struct JobStreamSource: Sendable {
     public struct Configuration: Sendable {
         /// The comment line sent while idle.
@@ -23,13 +23,13 @@ public struct JobStreamSource: Sendable {
         public init() {}
     }
 
-    let spool: Spool
+    let log: any EventLogReader
     let hub: DeliveryHub
     let lookup: JobLookup
     let configuration: Configuration
 
-    public init(spool: Spool, hub: DeliveryHub, lookup: JobLookup, configuration: Configuration) {
-        self.spool = spool
+    public init(log: any EventLogReader, hub: DeliveryHub, lookup: JobLookup, configuration: Configuration) {
+        self.log = log
         self.hub = hub
         self.lookup = lookup
         self.configuration = configuration
@@ -49,12 +49,13 @@ public struct JobStreamSource: Sendable {
     public func open(job: UUID, lastEventId: Int?) async throws -> Opening {
         // Subscribe before the first read, so that no append falls between the read and the wait.
         let subscription = hub.subscribe(job: job)
+        try await log.prepare(job: job)
         let seen = lastEventId ?? 0
-        let scan: SpoolScan
-        if let spooled = try scanSpool(job: job, after: seen) {
+        let scan: LogScan
+        if let spooled = try scanLog(job: job, after: seen) {
             scan = spooled
         } else if configuration.claimGrace > .zero, await Self.signalled(subscription, within: configuration.claimGrace),
-            let spooled = try scanSpool(job: job, after: seen)
+            let spooled = try scanLog(job: job, after: seen)
         {
             // The worker claimed the job as the browser came: no need to ask the store.
             scan = spooled
@@ -63,7 +64,7 @@ public struct JobStreamSource: Sendable {
             guard let stored = try await lookup.job(id: job) else { return .notFound }
             // A worker may have claimed and even finished the job while the store was asked: then
             // its spool holds every event, and the browser must get them all, not just the end.
-            guard let spooled = try scanSpool(job: job, after: seen) else {
+            guard let spooled = try scanLog(job: job, after: seen) else {
                 return opening(for: stored, spooledUpTo: 0, seen: seen, subscription: subscription, offset: 0)
             }
             scan = spooled
@@ -86,9 +87,9 @@ public struct JobStreamSource: Sendable {
     }
 
     /// What a job's spool file holds for a client that has seen events up to `seen`.
-    struct SpoolScan {
+    struct LogScan {
         /// The frames after `seen`, up to about one chunk.
-        var frames: [SpoolFrame] = []
+        var frames: [EventFrame] = []
         /// Where reading goes on past `frames`.
         var resumeOffset = 0
         /// Whether more frames after `seen` follow `frames` (the replay was cut at a chunk).
@@ -99,23 +100,23 @@ public struct JobStreamSource: Sendable {
 
     /// Reads the file a chunk at a time, keeping only the first chunk of what the client lacks,
     /// so opening a stream on a long answer holds no more than that; nil when there is no file.
-    func scanSpool(job: UUID, after seen: Int) throws -> SpoolScan? {
-        var scan = SpoolScan()
+    func scanLog(job: UUID, after seen: Int) throws -> LogScan? {
+        var scan = LogScan()
         var collected = 0
         var offset = 0
         while true {
-            guard let read = try spool.read(job: job, from: offset, maximumBytes: configuration.replayChunk, wholeLongFrame: false) else {
+            guard let read = try log.read(job: job, from: offset, maximumBytes: configuration.replayChunk, wholeLongFrame: false) else {
                 return offset == 0 ? nil : scan
             }
             if read.frames.isEmpty, read.isPartial {
                 // A frame longer than a chunk (a long answer's end repeats it whole): stepped over,
                 // not held, unless it is the very next thing the client lacks.
-                guard let skipped = try spool.skipFrame(job: job, at: offset, chunk: configuration.replayChunk) else { return scan }
+                guard let skipped = try log.skipFrame(job: job, at: offset, chunk: configuration.replayChunk) else { return scan }
                 let id = skipped.header.id
                 if let id { scan.lastId = id }
                 if skipped.header.isTerminal { scan.terminalId = id }
                 if !scan.isCut, (id ?? 0) > seen {
-                    if collected == 0, let whole = try spool.read(job: job, from: offset, maximumBytes: configuration.replayChunk)?.frames.first {
+                    if collected == 0, let whole = try log.read(job: job, from: offset, maximumBytes: configuration.replayChunk, wholeLongFrame: true)?.frames.first {
                         scan.frames.append(whole)
                         collected += whole.bytes.count
                     } else {
@@ -188,9 +189,4 @@ public struct JobStreamSource: Sendable {
     static func terminalEventId(of job: Job, spooledUpTo: Int) -> Int {
         max(job.terminalEventId ?? 0, spooledUpTo + 1)
     }
-}
-
-extension SpoolFrame {
-    /// Whether the stream ends with this frame.
-    var isTerminal: Bool { event == "completed" || event == "failed" }
 }

@@ -96,6 +96,20 @@ extension PostgresJobStore {
             """,
             "CREATE INDEX chat_messages_by_session ON chat_messages (session_id, id)",
         ]),
+        Migration(version: 3, statements: [
+            // Events of answers when EVENT_LOG=postgres: one row per frame, exactly as it goes on
+            // the wire. No foreign key: a row is written per paced append and must stay cheap.
+            """
+            CREATE TABLE job_events (
+                job_id UUID NOT NULL,
+                event_id INT NOT NULL,
+                frame TEXT NOT NULL,
+                is_terminal BOOLEAN NOT NULL DEFAULT false,
+                written_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+                PRIMARY KEY (job_id, event_id)
+            )
+            """,
+        ]),
     ]
 
     /// An arbitrary constant naming the advisory lock that serializes migrations.

@@ -22,6 +22,8 @@ public struct StoreConnection: Sendable {
     /// How often an idle worker polls: the backstop with Postgres notifications, the only wake-up
     /// with SQLite (which has no notifications), so shorter there.
     public var pollInterval: Duration
+    /// The Postgres pool, for what else lives in the database (the Postgres event log).
+    public var postgresClient: PostgresClient?
 
     /// Connects to the store `DATABASE_URL` names.
     public static func open(_ location: DatabaseLocation, maximumConnections: Int = 20, logger: Logger) throws -> StoreConnection {
@@ -43,7 +45,8 @@ public struct StoreConnection: Sendable {
                 makeJobListener: { doorbell in
                     PostgresJobListener(configuration: try url.connectionConfiguration(), doorbell: doorbell, logger: logger)
                 },
-                pollInterval: .seconds(1)
+                pollInterval: .seconds(1),
+                postgresClient: client
             )
         case .sqlite(let path):
             let database: SQLiteDatabase
@@ -67,7 +70,8 @@ public struct StoreConnection: Sendable {
                         if change == .file(wal) || change == .unknown { doorbell.ring() }
                     }
                 },
-                pollInterval: .milliseconds(250)
+                pollInterval: .milliseconds(250),
+                postgresClient: nil
             )
         }
     }

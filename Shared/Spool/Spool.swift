@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import EventLog
 import Foundation
 
 /// The message-file spool: a directory holding one append-only file of framed SSE events per job.
@@ -36,18 +37,6 @@ public struct Spool: Sendable {
     static let fileExtension = ".events"
 }
 
-/// What one read of a job's spool file found.
-public struct SpoolRead: Sendable, Equatable {
-    /// The complete frames after the offset read from.
-    public var frames: [SpoolFrame]
-    /// The offset just past them: where the next read starts.
-    public var next: Int
-    /// When the file last changed (the last append), for delivery-lag metrics.
-    public var modified: Date
-    /// Whether the read stopped at its byte limit with more of the file after it.
-    public var isPartial: Bool = false
-}
-
 extension Spool {
 
     /// Reads a job's file from `offset` up to the end of its last complete frame.
@@ -57,18 +46,18 @@ extension Spool {
     ///   written are left for later. With `maximumBytes`, at most that many bytes are read (more
     ///   only when one frame is longer, unless `wholeLongFrame` is false: then no frame, and
     ///   ``skipFrame(job:at:chunk:)`` steps over it), and `isPartial` says whether the file goes on.
-    public func read(job: UUID, from offset: Int, maximumBytes: Int = .max, wholeLongFrame: Bool = true) throws(SpoolError) -> SpoolRead? {
+    public func read(job: UUID, from offset: Int, maximumBytes: Int, wholeLongFrame: Bool) throws(EventLogError) -> EventLogRead? {
         let fd = open(path(for: job), O_RDONLY | O_CLOEXEC)
         if fd < 0 {
             if errno == ENOENT { return nil }
-            throw SpoolError(.unreadable, errno: errno)
+            throw EventLogError(.unreadable, errno: errno)
         }
         defer { close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0 else { throw SpoolError(.unreadable, errno: errno) }
+        guard fstat(fd, &info) == 0 else { throw EventLogError(.unreadable, errno: errno) }
         let size = Int(info.st_size)
         let modified = Date(timeIntervalSince1970: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9)
-        guard size > offset else { return SpoolRead(frames: [], next: offset, modified: modified) }
+        guard size > offset else { return EventLogRead(frames: [], next: offset, modified: modified) }
         var length = min(size - offset, maximumBytes)
         while true {
             var bytes = [UInt8](repeating: 0, count: length)
@@ -76,38 +65,38 @@ extension Spool {
             let count = bytes.withUnsafeMutableBytes { buffer in
                 pread(fd, buffer.baseAddress, buffer.count, off_t(offset))
             }
-            guard count >= 0 else { throw SpoolError(.unreadable, errno: errno) }
-            let (frames, consumed) = SpoolFrame.split(bytes[0..<count])
+            guard count >= 0 else { throw EventLogError(.unreadable, errno: errno) }
+            let (frames, consumed) = EventFrame.split(bytes[0..<count])
             let rest = size - offset - count
             // A single frame longer than the limit is read whole.
             if frames.isEmpty, rest > 0, wholeLongFrame {
                 length = size - offset
                 continue
             }
-            return SpoolRead(frames: frames, next: offset + consumed, modified: modified, isPartial: rest > 0)
+            return EventLogRead(frames: frames, next: offset + consumed, modified: modified, isPartial: rest > 0)
         }
     }
 
     /// Steps over the frame that starts at `offset` a chunk at a time, without holding it: its
     /// `event:` and `id:` lines, and the offset past its end; nil when it is not complete yet.
     /// For frames longer than a read should hold (a long answer's `completed` event repeats it).
-    public func skipFrame(job: UUID, at offset: Int, chunk: Int) throws(SpoolError) -> (header: SpoolFrame, next: Int)? {
+    public func skipFrame(job: UUID, at offset: Int, chunk: Int) throws(EventLogError) -> (header: EventFrame, next: Int)? {
         let fd = open(path(for: job), O_RDONLY | O_CLOEXEC)
         if fd < 0 {
             if errno == ENOENT { return nil }
-            throw SpoolError(.unreadable, errno: errno)
+            throw EventLogError(.unreadable, errno: errno)
         }
         defer { close(fd) }
         var buffer = [UInt8](repeating: 0, count: max(chunk, 256))
         var position = offset
-        var header: SpoolFrame?
+        var header: EventFrame?
         var previous: UInt8 = 0
         while true {
             let count = buffer.withUnsafeMutableBytes { bytes in pread(fd, bytes.baseAddress, bytes.count, off_t(position)) }
-            guard count >= 0 else { throw SpoolError(.unreadable, errno: errno) }
+            guard count >= 0 else { throw EventLogError(.unreadable, errno: errno) }
             guard count > 0 else { return nil }
             // Our frames put `event:` and `id:` first: the first chunk holds them.
-            let found = header ?? SpoolFrame(complete: buffer[0..<count])
+            let found = header ?? EventFrame(complete: buffer[0..<count])
             header = found
             for index in 0..<count {
                 let byte = buffer[index]

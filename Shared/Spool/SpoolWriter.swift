@@ -3,32 +3,38 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import EventLog
 import Foundation
 import SSE
+import Synchronization
 
 /// Appends one job's events to its spool file, numbering them.
 ///
 /// Each event goes out in a single `write(2)` of whole frames to a file opened with `O_APPEND`,
 /// so a reader sees a frame whole or not at all (it stops at the last `\n\n`). A failed write is
-/// cut back off the file, so a half frame never precedes the next one.
-public final class SpoolWriter {
-    /// The job this writer appends to.
+/// cut back off the file, so a half frame never precedes the next one. Appends are written at
+/// once: ``flush()`` has nothing to wait for.
+public final class SpoolWriter: EventLogWriter {
+    private struct State {
+        var lastEventId: Int
+        var size: Int
+    }
+
     public let job: UUID
-    /// The frames the file held when it was opened: an earlier attempt's events.
-    public let existingFrames: [SpoolFrame]
-    /// The id of the last event in the file.
-    public private(set) var lastEventId: Int
+    public let existingFrames: [EventFrame]
     private let fd: Int32
-    private var size: Int
+    /// Uncontended (the job's one writer appends in order); it makes the writer shareable with
+    /// the timer that sends a held piece.
+    private let state: Mutex<State>
 
     /// Opens (creating when missing) the job's file for appending.
-    public init(spool: Spool, job: UUID) throws(SpoolError) {
+    public init(spool: Spool, job: UUID) throws(EventLogError) {
         self.job = job
         let path = spool.path(for: job)
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw SpoolError(.unwritable, errno: errno) }
+        guard fd >= 0 else { throw EventLogError(.unwritable, errno: errno) }
         self.fd = fd
-        let existing: SpoolRead?
+        let existing: EventLogRead?
         do {
             existing = try spool.read(job: job, from: 0)
         } catch {
@@ -36,8 +42,8 @@ public final class SpoolWriter {
             throw error
         }
         existingFrames = existing?.frames ?? []
-        size = existing?.next ?? 0
-        lastEventId = existingFrames.compactMap(\.id).max() ?? 0
+        let size = existing?.next ?? 0
+        state = Mutex(State(lastEventId: existingFrames.compactMap(\.id).max() ?? 0, size: size))
         // A torn frame left by a crashed writer is cut off, so numbering and framing continue cleanly.
         var info = stat()
         if fstat(fd, &info) == 0, Int(info.st_size) > size { _ = ftruncate(fd, off_t(size)) }
@@ -45,17 +51,22 @@ public final class SpoolWriter {
 
     deinit { close(fd) }
 
-    /// Appends one event with the next id; returns that id.
+    public var lastEventId: Int { state.withLock { $0.lastEventId } }
+
     @discardableResult
-    public func append(event: String, data: String) throws(SpoolError) -> Int {
-        let id = lastEventId + 1
-        try appendFrame(ServerSentEvent(event: event, data: data, id: String(id)).framed)
-        lastEventId = id
-        return id
+    public func append(event: String, data: String) throws(EventLogError) -> Int {
+        try state.withLock { state throws(EventLogError) in
+            let id = state.lastEventId + 1
+            try appendFrame(ServerSentEvent(event: event, data: data, id: String(id)).framed, size: &state.size)
+            state.lastEventId = id
+            return id
+        }
     }
 
-    private func appendFrame(_ frame: String) throws(SpoolError) {
-        var bytes = Array(frame.utf8)
+    public func flush() async throws(EventLogError) {}
+
+    private func appendFrame(_ frame: String, size: inout Int) throws(EventLogError) {
+        let bytes = Array(frame.utf8)
         var written = 0
         while written < bytes.count {
             let result = bytes.withUnsafeBytes { buffer -> Int in
@@ -66,11 +77,10 @@ public final class SpoolWriter {
                 if errno == EINTR { continue }
                 let failure = errno
                 _ = ftruncate(fd, off_t(size))
-                throw SpoolError(.unwritable, errno: failure)
+                throw EventLogError(.unwritable, errno: failure)
             }
             written += result
         }
         size += bytes.count
-        bytes.removeAll()
     }
 }

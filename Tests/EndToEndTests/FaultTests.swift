@@ -15,8 +15,8 @@ struct FaultTests {
         { events in events.filter { $0.event == "delta" }.count >= count }
     }
 
-    @Test func aKilledStreamServiceIsResumedWithLastEventID() async throws {
-        try await withTestSystem(llm: LLMStandIn(chunkDelay: .milliseconds(70))) { system in
+    @Test(arguments: EventLogMode.allCases) func aKilledStreamServiceIsResumedWithLastEventID(eventLog: EventLogMode) async throws {
+        try await withTestSystem(llm: LLMStandIn(chunkDelay: .milliseconds(70)), eventLog: eventLog) { system in
             let question = "Resume me after a crash"
             let (_, url) = try await StreamTests.ask(system, question)
             let before = try await readEventStream(url, stop: Self.untilDeltas(3))
@@ -31,8 +31,8 @@ struct FaultTests {
         }
     }
 
-    @Test func onSIGTERMTheStreamServiceSendsBrowsersElsewhereAndExits() async throws {
-        try await withTestSystem(llm: LLMStandIn(chunkDelay: .milliseconds(70))) { system in
+    @Test(arguments: EventLogMode.allCases) func onSIGTERMTheStreamServiceSendsBrowsersElsewhereAndExits(eventLog: EventLogMode) async throws {
+        try await withTestSystem(llm: LLMStandIn(chunkDelay: .milliseconds(70)), eventLog: eventLog) { system in
             let (_, url) = try await StreamTests.ask(system, "Drain me gracefully")
             let before = try await readEventStream(url, stop: Self.untilDeltas(2))
             // A second connection stays open while the service drains.
@@ -53,8 +53,8 @@ struct FaultTests {
         }
     }
 
-    @Test func onSIGTERMTheWorkerFinishesItsJobThenExits() async throws {
-        try await withTestSystem(llm: LLMStandIn(chunkDelay: .milliseconds(60))) { system in
+    @Test(arguments: EventLogMode.allCases) func onSIGTERMTheWorkerFinishesItsJobThenExits(eventLog: EventLogMode) async throws {
+        try await withTestSystem(llm: LLMStandIn(chunkDelay: .milliseconds(60)), eventLog: eventLog) { system in
             let question = "Finish me before you go"
             let (jobId, url) = try await StreamTests.ask(system, question)
             _ = try await readEventStream(url, stop: Self.untilDeltas(2))

@@ -6,8 +6,8 @@ import Testing
 /// Question → 202 → stream → deltas → completed → legacy poll, through the three real executables.
 @Suite(.serialized)
 struct QueryFlowTests {
-    @Test func tutorQueryStreamsTheAnswerAndPollingAgrees() async throws {
-        try await withTestSystem { system in
+    @Test(arguments: EventLogMode.allCases) func tutorQueryStreamsTheAnswerAndPollingAgrees(eventLog: EventLogMode) async throws {
+        try await withTestSystem(eventLog: eventLog) { system in
             let token = try await system.userToken("user-1")
             let question = "How does the context window limit the number of tokens?"
             let accepted = try await TestHTTP.postJSON(
@@ -55,12 +55,12 @@ struct QueryFlowTests {
         }
     }
 
-    @Test func aBrowserThatConnectsAsTheJobFinishesStillGetsEveryPiece() async throws {
+    @Test(arguments: EventLogMode.allCases) func aBrowserThatConnectsAsTheJobFinishesStillGetsEveryPiece(eventLog: EventLogMode) async throws {
         // An instant model, so jobs often finish around the moment their browser connects: every
         // browser still gets the pieces that make up the answer. (A browser whose job finished
         // between the stream's first look at the spool and its store lookup once got `completed`
         // alone; the benchmark found it, `JobStreamSourceTests` pins that exact order.)
-        try await withTestSystem(llm: LLMStandIn(chunkDelay: .zero), environment: ["ANON_RATE_LIMIT": "0"]) { system in
+        try await withTestSystem(llm: LLMStandIn(chunkDelay: .zero), eventLog: eventLog, environment: ["ANON_RATE_LIMIT": "0"]) { system in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for index in 0..<400 {
                     let question = "Quick question \(index)"
@@ -76,8 +76,8 @@ struct QueryFlowTests {
         }
     }
 
-    @Test func landingQueryStreamsAnonymously() async throws {
-        try await withTestSystem { system in
+    @Test(arguments: EventLogMode.allCases) func landingQueryStreamsAnonymously(eventLog: EventLogMode) async throws {
+        try await withTestSystem(eventLog: eventLog) { system in
             let question = "Which course should I take first?"
             let accepted = try await TestHTTP.postJSON("\(system.gatewayURL)/api/landing-assistant/query", ["question": question])
             #expect(accepted.status == 202, "\(accepted.body)")

@@ -5,8 +5,8 @@ import Testing
 /// Transient LLM failures are retried and the browser never sees text twice; permanent ones fail at once.
 @Suite(.serialized)
 struct RetryFlowTests {
-    @Test func transientFailuresAreRetriedUntilTheAnswerCompletes() async throws {
-        try await withTestSystem { system in
+    @Test(arguments: EventLogMode.allCases) func transientFailuresAreRetriedUntilTheAnswerCompletes(eventLog: EventLogMode) async throws {
+        try await withTestSystem(eventLog: eventLog) { system in
             for question in ["Overloaded [503x2]", "Cut off [cutx1]", "Failed mid-answer [errorchunk]"] {
                 let (jobId, url) = try await StreamTests.ask(system, question)
                 let stream = try await readEventStream(url)
@@ -22,8 +22,8 @@ struct RetryFlowTests {
     }
 
     /// A model stopped at its length limit: the answer is kept, and says it was cut short.
-    @Test func anAnswerAtTheLengthLimitIsKeptAndMarkedAsCutShort() async throws {
-        try await withTestSystem { system in
+    @Test(arguments: EventLogMode.allCases) func anAnswerAtTheLengthLimitIsKeptAndMarkedAsCutShort(eventLog: EventLogMode) async throws {
+        try await withTestSystem(eventLog: eventLog) { system in
             let question = "Go on and on [length]"
             let (_, url) = try await StreamTests.ask(system, question)
             let stream = try await readEventStream(url)
@@ -34,9 +34,9 @@ struct RetryFlowTests {
         }
     }
 
-    @Test func aStallPastTheIdleTimeoutIsRetriedAndCompletes() async throws {
+    @Test(arguments: EventLogMode.allCases) func aStallPastTheIdleTimeoutIsRetriedAndCompletes(eventLog: EventLogMode) async throws {
         // 1 s of silence ends an attempt; the stand-in's first attempt stalls for 5 s.
-        try await withTestSystem(environment: ["LLM_IDLE_TIMEOUT_SECONDS": "1"]) { system in
+        try await withTestSystem(eventLog: eventLog, environment: ["LLM_IDLE_TIMEOUT_SECONDS": "1"]) { system in
             let question = "Wait for me [stall]"
             let (_, url) = try await StreamTests.ask(system, question)
             let stream = try await readEventStream(url)

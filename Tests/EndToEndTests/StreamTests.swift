@@ -14,8 +14,8 @@ struct StreamTests {
         return (try #require(body["jobId"] as? String), system.absolute(try #require(body["streamUrl"] as? String)))
     }
 
-    @Test func aReconnectWithLastEventIDGetsExactlyTheRest() async throws {
-        try await withTestSystem(llm: LLMStandIn(chunkDelay: .milliseconds(60))) { system in
+    @Test(arguments: EventLogMode.allCases) func aReconnectWithLastEventIDGetsExactlyTheRest(eventLog: EventLogMode) async throws {
+        try await withTestSystem(llm: LLMStandIn(chunkDelay: .milliseconds(60)), eventLog: eventLog) { system in
             let question = "Tell me about resuming"
             let (_, url) = try await Self.ask(system, question)
             let first = try await readEventStream(url) { events in events.filter { $0.event == "delta" }.count >= 3 }
@@ -40,8 +40,8 @@ struct StreamTests {
 
     /// `timeout` means no progress: an answer whose pieces keep coming for longer than the stream
     /// timeout is streamed to its end (the contract's wording).
-    @Test func aStreamThatKeepsReceivingDeltasIsNeverTimedOut() async throws {
-        try await withTestSystem(llm: LLMStandIn(chunkDelay: .milliseconds(300)), environment: ["STREAM_TIMEOUT_SECONDS": "2"]) { system in
+    @Test(arguments: EventLogMode.allCases) func aStreamThatKeepsReceivingDeltasIsNeverTimedOut(eventLog: EventLogMode) async throws {
+        try await withTestSystem(llm: LLMStandIn(chunkDelay: .milliseconds(300)), eventLog: eventLog, environment: ["STREAM_TIMEOUT_SECONDS": "2"]) { system in
             let question = "A slow model, a long answer"
             let (_, url) = try await Self.ask(system, question)
             let started = ContinuousClock.now
@@ -52,8 +52,8 @@ struct StreamTests {
         }
     }
 
-    @Test func aLateClientGetsTheReplayAndThenA204() async throws {
-        try await withTestSystem { system in
+    @Test(arguments: EventLogMode.allCases) func aLateClientGetsTheReplayAndThenA204(eventLog: EventLogMode) async throws {
+        try await withTestSystem(eventLog: eventLog) { system in
             let (jobId, url) = try await Self.ask(system, "Late?")
             let live = try await readEventStream(url)
             let terminalId = try #require(live.events.last(where: { $0.event == "completed" })?.id)
@@ -72,8 +72,8 @@ struct StreamTests {
         }
     }
 
-    @Test func aQueuedJobGetsStatusHeartbeatsAndThenTimeout() async throws {
-        try await withTestSystem(environment: ["STREAM_TIMEOUT_SECONDS": "2.5", "STREAM_HEARTBEAT_SECONDS": "1"]) { system in
+    @Test(arguments: EventLogMode.allCases) func aQueuedJobGetsStatusHeartbeatsAndThenTimeout(eventLog: EventLogMode) async throws {
+        try await withTestSystem(eventLog: eventLog, environment: ["STREAM_TIMEOUT_SECONDS": "2.5", "STREAM_HEARTBEAT_SECONDS": "1"]) { system in
             await system.worker.stop()
             let (_, url) = try await Self.ask(system, "Anyone there?")
             let stream = try await readEventStream(url)
@@ -86,8 +86,8 @@ struct StreamTests {
         }
     }
 
-    @Test func aClientThatLeavesIsReleasedAtOnce() async throws {
-        try await withTestSystem { system in
+    @Test(arguments: EventLogMode.allCases) func aClientThatLeavesIsReleasedAtOnce(eventLog: EventLogMode) async throws {
+        try await withTestSystem(eventLog: eventLog) { system in
             await system.worker.stop()
             let (_, url) = try await Self.ask(system, "Nobody will wait for this")
             let first = try await readEventStream(url) { events in !events.isEmpty }
@@ -98,8 +98,8 @@ struct StreamTests {
         }
     }
 
-    @Test func aStreamThatEndedOnAKeptAliveConnectionIsReleased() async throws {
-        try await withTestSystem { system in
+    @Test(arguments: EventLogMode.allCases) func aStreamThatEndedOnAKeptAliveConnectionIsReleased(eventLog: EventLogMode) async throws {
+        try await withTestSystem(eventLog: eventLog) { system in
             let (_, url) = try await Self.ask(system, "Short and sweet")
             let stream = try await readEventStream(url, keepAlive: true)
             #expect(stream.data(of: "completed") != nil)
@@ -172,8 +172,8 @@ struct StreamTests {
         return line.flatMap { Double($0.split(separator: " ").last ?? "") }
     }
 
-    @Test func streamErrors() async throws {
-        try await withTestSystem(environment: ["CORS_ORIGINS": "http://app.example"]) { system in
+    @Test(arguments: EventLogMode.allCases) func streamErrors(eventLog: EventLogMode) async throws {
+        try await withTestSystem(eventLog: eventLog, environment: ["CORS_ORIGINS": "http://app.example"]) { system in
             let (jobId, url) = try await Self.ask(system, "Errors?")
             _ = try await readEventStream(url)
             let base = "\(system.streamURL)/api/landing-assistant/stream"

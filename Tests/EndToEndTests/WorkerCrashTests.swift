@@ -6,9 +6,9 @@ import Testing
 /// the browser's stream carries on to `completed`, and history holds each message once.
 @Suite(.serialized)
 struct WorkerCrashTests {
-    @Test func aKilledWorkersJobIsFinishedByAnotherAndTheStreamContinues() async throws {
+    @Test(arguments: EventLogMode.allCases) func aKilledWorkersJobIsFinishedByAnotherAndTheStreamContinues(eventLog: EventLogMode) async throws {
         let environment = ["JOB_LEASE_SECONDS": "1", "JOB_RESCUE_SECONDS": "0.3", "STREAM_SILENCE_SECONDS": "30"]
-        try await withTestSystem(llm: LLMStandIn(chunkDelay: .milliseconds(80)), environment: environment) { system in
+        try await withTestSystem(llm: LLMStandIn(chunkDelay: .milliseconds(80)), eventLog: eventLog, environment: environment) { system in
             let question = "Explain streaming and reconnection in detail"
             let (jobId, url) = try await CourseKnowledgeTests.askTutor(system, question)
 

@@ -23,7 +23,12 @@ public struct TestSystem: Sendable {
     ///
     /// - Parameter store: `.postgres` (a fresh database), or `.sqlite` run as the embedded default:
     ///   a fresh file, and the secrets left for the services to generate beside it.
-    public static func start(llm: LLMStandIn, store: StoreKind = .postgres, environment extra: [String: String] = [:]) async throws -> TestSystem {
+    /// - Parameter eventLog: `.postgres` runs the system as instances without a shared disk would:
+    ///   `EVENT_LOG=postgres`, and the worker and the stream service each given a spool folder of
+    ///   their own, which must stay empty.
+    public static func start(
+        llm: LLMStandIn, store: StoreKind = .postgres, eventLog: EventLogMode = .spool, environment extra: [String: String] = [:]
+    ) async throws -> TestSystem {
         let workDir = NSTemporaryDirectory() + "tutorline-test-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: workDir, withIntermediateDirectories: true)
         let databaseURL = store == .postgres ? try await TestDatabase.create() : "sqlite:\(workDir)/db/tutorline.sqlite"
@@ -49,7 +54,13 @@ public struct TestSystem: Sendable {
             environment["STREAM_TOKEN_SECRET"] = streamTokenSecret
             environment["AUTH_JWT_SECRET"] = authSecret
         }
+        if eventLog == .postgres { environment["EVENT_LOG"] = "postgres" }
         environment.merge(extra) { _, new in new }
+        // No disk shared: each service its own folder, where nothing may be written.
+        func ownDisk(_ name: String) -> [String: String] {
+            guard eventLog == .postgres, extra["SPOOL_DIR"] == nil else { return environment }
+            return environment.merging(["SPOOL_DIR": "\(workDir)/\(name)-disk"]) { _, new in new }
+        }
         let gateway = try await ServiceProcess("tutorline-gateway", environment: environment, port: ports.gateway, logDirectory: workDir)
         if store == .sqlite {
             streamTokenSecret = try String(contentsOfFile: "\(workDir)/db/stream-token-secret", encoding: .utf8)
@@ -58,8 +69,8 @@ public struct TestSystem: Sendable {
         // The gateway has migrated; load the repository's sample course and landing pages.
         let ingest = try runToCompletion("tutorline-worker", arguments: ["ingest", Self.contentDirectory], environment: environment)
         guard ingest.status == 0 else { throw ServiceProcess.StartFailure(description: "ingest failed:\n\(ingest.output)") }
-        let worker = try await ServiceProcess("tutorline-worker", environment: environment, port: ports.worker, logDirectory: workDir)
-        let stream = try await ServiceProcess("tutorline-stream", environment: environment, port: ports.stream, logDirectory: workDir)
+        let worker = try await ServiceProcess("tutorline-worker", environment: ownDisk("worker"), port: ports.worker, logDirectory: workDir)
+        let stream = try await ServiceProcess("tutorline-stream", environment: ownDisk("stream"), port: ports.stream, logDirectory: workDir)
         return TestSystem(
             llm: llm, gateway: gateway, worker: worker, stream: stream, databaseURL: databaseURL, spoolDir: spoolDir, workDir: workDir,
             streamTokenSecret: streamTokenSecret, authSecret: authSecret, environment: environment
@@ -83,6 +94,13 @@ public struct TestSystem: Sendable {
     }
 
     /// The repository's `content/` folder.
+    /// The files in the spool folders (the shared one, and in Postgres mode each service's own).
+    public func spoolFiles() -> [String] {
+        [spoolDir, workDir + "/worker-disk", workDir + "/stream-disk"].flatMap { folder in
+            ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).map { folder + "/" + $0 }
+        }
+    }
+
     public static var contentDirectory: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("content").path
@@ -101,14 +119,20 @@ public struct TestSystem: Sendable {
 public func withTestSystem<T: Sendable>(
     llm: LLMStandIn = LLMStandIn(),
     store: StoreKind = .postgres,
+    eventLog: EventLogMode = .spool,
     environment: [String: String] = [:],
     _ body: (TestSystem) async throws -> T
 ) async throws -> T {
     try await llm.start()
     defer { llm.stop() }
-    let system = try await TestSystem.start(llm: llm, store: store, environment: environment)
+    let system = try await TestSystem.start(llm: llm, store: store, eventLog: eventLog, environment: environment)
     do {
         let value = try await body(system)
+        if eventLog == .postgres {
+            // The whole point of the mode: the answer travelled through the database only.
+            let files = system.spoolFiles()
+            guard files.isEmpty else { throw ServiceProcess.StartFailure(description: "EVENT_LOG=postgres wrote to disk: \(files)") }
+        }
         await system.stop()
         // Kept when the body threw, for its logs. Left behind, thousands of spool files slow the
         // file system of a machine that runs the suite and the benchmarks over and over.

@@ -17,10 +17,10 @@ import Testing
         let hub = DeliveryHub()
         let job = UUID()
         let subscription = hub.subscribe(job: job)
-        for _ in 0..<5 { hub.spoolChanged(.job(job)) }
+        for _ in 0..<5 { hub.logChanged(.job(job)) }
         hub.deliver(ended: [Self.job(job, status: .failed)])
         let wake = subscription.take()
-        #expect(wake.spoolChanged)
+        #expect(wake.logChanged)
         #expect(wake.stored?.id == job)
         #expect(!wake.due && !wake.draining)
         // Nothing is left over.
@@ -31,15 +31,15 @@ import Testing
         let hub = DeliveryHub()
         let job = UUID()
         let subscription = hub.subscribe(job: job)
-        hub.spoolChanged(.job(job))
+        hub.logChanged(.job(job))
         let notified = Counter()
         // Signals that came before the connection asked are reported at once.
         subscription.onSignal { notified.increment() }
         #expect(notified.value == 1)
-        for _ in 0..<10 { hub.spoolChanged(.job(job)) }
+        for _ in 0..<10 { hub.logChanged(.job(job)) }
         #expect(notified.value == 1)
-        #expect(subscription.take().spoolChanged)
-        hub.spoolChanged(.job(job))
+        #expect(subscription.take().logChanged)
+        hub.logChanged(.job(job))
         #expect(notified.value == 2)
     }
 
@@ -48,12 +48,12 @@ import Testing
         let (first, second) = (UUID(), UUID())
         let a = hub.subscribe(job: first)
         let b = hub.subscribe(job: second)
-        hub.spoolChanged(.job(first))
-        #expect(a.take().spoolChanged)
+        hub.logChanged(.job(first))
+        #expect(a.take().logChanged)
         #expect(b.take().isEmpty)
-        hub.spoolChanged(.unknown)
-        #expect(a.take().spoolChanged)
-        #expect(b.take().spoolChanged)
+        hub.logChanged(.unknown)
+        #expect(a.take().logChanged)
+        #expect(b.take().logChanged)
     }
 
     @Test func aConnectionIsWokenAtItsOwnTimeNeverBefore() {
@@ -86,7 +86,7 @@ import Testing
         subscription = nil
         // The wheel still holds the mailbox until its slot passes; the wake goes nowhere.
         hub.fireDue(now: .now + .seconds(1))
-        hub.spoolChanged(.job(job))
+        hub.logChanged(.job(job))
         #expect(notified.value == 0)
     }
 

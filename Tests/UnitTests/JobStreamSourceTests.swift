@@ -52,7 +52,7 @@ import Testing
 
     /// A source whose store lookups run `beforeLookup` first.
     func source(_ spool: Spool, _ store: any JobStore, hub: DeliveryHub = DeliveryHub(), beforeLookup: @escaping @Sendable () throws -> Void) -> JobStreamSource {
-        JobStreamSource(spool: spool, hub: hub, lookup: JobLookup(store: FinishingWhileAsked(store: store, beforeLookup: beforeLookup)), configuration: .init())
+        JobStreamSource(log: spool, hub: hub, lookup: JobLookup(store: FinishingWhileAsked(store: store, beforeLookup: beforeLookup)), configuration: .init())
     }
 
     @Test func aJobThatFinishesWhileTheStoreIsAskedIsReplayedFromItsSpool() async throws {
@@ -93,7 +93,7 @@ import Testing
             // The worker claims a few milliseconds after the browser came, as it usually does.
             try await Task.sleep(for: .milliseconds(10))
             try SpoolWriter(spool: spool, job: job.id).append(event: "status", data: #"{"status":"PROCESSING"}"#)
-            hub.spoolChanged(.job(job.id))
+            hub.logChanged(.job(job.id))
             guard case .stream(let session) = try await opening.value else {
                 Issue.record("expected a stream")
                 return

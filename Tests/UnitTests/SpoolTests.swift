@@ -1,4 +1,5 @@
 import Foundation
+import EventLog
 import Jobs
 import Logging
 import SSE
@@ -46,9 +47,9 @@ import Testing
         // Every cut of a frame yields nothing until the blank line arrives.
         let frame = Array(ServerSentEvent(event: "delta", data: "x\ny", id: "9").framed.utf8)
         for cut in 0..<frame.count {
-            #expect(SpoolFrame.split(frame[0..<cut]).frames.isEmpty)
+            #expect(EventFrame.split(frame[0..<cut]).frames.isEmpty)
         }
-        #expect(SpoolFrame.split(frame[...]).frames.count == 1)
+        #expect(EventFrame.split(frame[...]).frames.count == 1)
     }
 
     @Test func aReopenedWriterContinuesNumberingAndCutsATornFrame() throws {
@@ -74,7 +75,7 @@ import Testing
 
     @Test func theWatcherReportsAppendsThroughInotify() async throws {
         let job = UUID()
-        let (changes, continuation) = AsyncStream<SpoolChange>.makeStream()
+        let (changes, continuation) = AsyncStream<EventLogChange>.makeStream()
         let watcher = spool.watcher(logger: Logger(label: "test")) { continuation.yield($0) }
         let task = Task { try await watcher.run() }
         defer { task.cancel() }
@@ -103,7 +104,7 @@ import Testing
         #expect(result)
     }
 
-    @Test func thePrunerDeletesTheFilesOfJobsThatEndedLongerAgoThanTheRetention() throws {
+    @Test func thePrunerDeletesTheFilesOfJobsThatEndedLongerAgoThanTheRetention() async throws {
         func file(ended: Bool, age hours: Double) throws -> UUID {
             let job = UUID()
             let writer = try SpoolWriter(spool: spool, job: job)
@@ -122,12 +123,12 @@ import Testing
         #expect(FileManager.default.createFile(atPath: stranger, contents: Data("keep".utf8)))
         try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-48 * 3600)], ofItemAtPath: stranger)
 
-        let pruner = SpoolPruner(spool: spool, retention: .seconds(24 * 3600), logger: Logger(label: "test"))
-        #expect(pruner.prune() == 2)
+        let pruner = EventLogPruner(log: spool, retention: .seconds(24 * 3600), logger: Logger(label: "test"))
+        #expect(try await pruner.prune() == 2)
         for (job, kept) in [(endedOld, false), (endedRecent, true), (unendedOld, true), (unendedAncient, false)] {
             #expect(FileManager.default.fileExists(atPath: spool.path(for: job)) == kept)
         }
         #expect(FileManager.default.fileExists(atPath: stranger), "only job files are the pruner's")
-        #expect(pruner.prune() == 0)
+        #expect(try await pruner.prune() == 0)
     }
 }

@@ -1,8 +1,8 @@
 import SSE
 
-/// A complete event frame as stored in a spool file: the bytes exactly as they go on the wire,
+/// A complete event frame as an event log stores it: the bytes exactly as they go on the wire,
 /// with the event id and type read from its first lines.
-public struct SpoolFrame: Sendable, Equatable {
+public struct EventFrame: Sendable, Equatable {
     /// The frame's bytes, ending in the blank line.
     public var bytes: ArraySlice<UInt8>
     /// The `id:` field, when the frame has one.
@@ -13,14 +13,14 @@ public struct SpoolFrame: Sendable, Equatable {
     /// Splits `bytes` into complete frames (each ending in `\n\n`); the bytes after the last complete
     /// frame, a write still under way, are left for the next read. Returns the frames and the number
     /// of bytes they span.
-    public static func split(_ bytes: ArraySlice<UInt8>) -> (frames: [SpoolFrame], consumed: Int) {
-        var frames: [SpoolFrame] = []
+    public static func split(_ bytes: ArraySlice<UInt8>) -> (frames: [EventFrame], consumed: Int) {
+        var frames: [EventFrame] = []
         var frameStart = bytes.startIndex
         var index = bytes.startIndex
         while index < bytes.endIndex {
             if bytes[index] == UInt8(ascii: "\n"), index > frameStart, bytes[index - 1] == UInt8(ascii: "\n") {
                 let end = index + 1
-                frames.append(SpoolFrame(complete: bytes[frameStart..<end]))
+                frames.append(EventFrame(complete: bytes[frameStart..<end]))
                 frameStart = end
             }
             index += 1
@@ -28,7 +28,8 @@ public struct SpoolFrame: Sendable, Equatable {
         return (frames, frameStart - bytes.startIndex)
     }
 
-    init(complete bytes: ArraySlice<UInt8>) {
+    /// A frame from its complete bytes (ending in the blank line).
+    public init(complete bytes: ArraySlice<UInt8>) {
         self.bytes = bytes
         var id: Int?
         var event: String?
@@ -57,4 +58,7 @@ public struct SpoolFrame: Sendable, Equatable {
         var parser = EventStreamParser()
         return parser.feed(bytes).first?.data ?? ""
     }
+
+    /// Whether the stream ends with this frame (`completed` or `failed`).
+    public var isTerminal: Bool { event == "completed" || event == "failed" }
 }

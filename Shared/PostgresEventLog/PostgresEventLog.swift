@@ -1,0 +1,111 @@
+import EventLog
+import Foundation
+import Logging
+import PostgresNIO
+import PostgresStore
+
+/// The event log in Postgres (`EVENT_LOG=postgres`): for deployments whose instances share no
+/// disk. Each paced append is one statement that inserts its frames into `job_events` and
+/// announces them on ``channel`` with NOTIFY, carrying the frames themselves when they fit.
+/// Stream replicas listen (``PostgresEventFeed``) and keep the logs of the jobs they serve in
+/// memory (``PostgresEventMirror``).
+public struct PostgresEventLog: EventLog {
+    /// The NOTIFY channel of appended events.
+    public static let channel = "tutorline_events"
+    /// Postgres refuses a NOTIFY payload of 8,000 bytes or more.
+    static let payloadLimit = 7_999
+
+    let client: PostgresClient
+    let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    public func writer(for job: UUID) async throws(EventLogError) -> any EventLogWriter {
+        let existing = try await frames(of: [(job, 0)])[job] ?? []
+        return PostgresEventWriter(log: self, job: job, existingFrames: existing)
+    }
+
+    public func prune(endedBefore: Date, unendedBefore: Date) async throws(EventLogError) -> Int {
+        try await run { client, logger in
+            let rows = try await client.query(
+                """
+                WITH gone AS (
+                    SELECT job_id FROM job_events GROUP BY job_id
+                    HAVING max(written_at) < \(endedBefore) AND (bool_or(is_terminal) OR max(written_at) < \(unendedBefore))
+                ), deleted AS (
+                    DELETE FROM job_events WHERE job_id IN (SELECT job_id FROM gone) RETURNING job_id
+                )
+                SELECT count(DISTINCT job_id)::int8 FROM deleted
+                """,
+                logger: logger
+            )
+            var count = 0
+            for try await value in rows.decode(Int.self) { count = value }
+            return count
+        }
+    }
+
+    /// The frames of each job after its given id, in order: one statement for all of them.
+    func frames(of jobs: [(job: UUID, after: Int)]) async throws(EventLogError) -> [UUID: [EventFrame]] {
+        guard !jobs.isEmpty else { return [:] }
+        let ids = jobs.map(\.job)
+        let after = jobs.map { Int32(clamping: $0.after) }
+        return try await run { client, logger in
+            let rows = try await client.query(
+                """
+                SELECT e.job_id, e.frame FROM job_events e
+                JOIN unnest(\(ids)::uuid[], \(after)::int4[]) AS w(job_id, after_id)
+                  ON e.job_id = w.job_id AND e.event_id > w.after_id
+                ORDER BY e.job_id, e.event_id
+                """,
+                logger: logger
+            )
+            var found: [UUID: [EventFrame]] = [:]
+            for try await (job, frame) in rows.decode((UUID, String).self) {
+                found[job, default: []].append(EventFrame(complete: ArraySlice(frame.utf8)))
+            }
+            return found
+        }
+    }
+
+    /// Inserts frames of one job and announces them, in one statement.
+    func insert(job: UUID, frames: [(id: Int, frame: String, isTerminal: Bool)]) async throws(EventLogError) {
+        guard let first = frames.first, let last = frames.last else { return }
+        let payload = PostgresEventNotification(job: job, firstId: first.id, lastId: last.id, frames: frames.map(\.frame).joined())
+            .payload(limit: Self.payloadLimit)
+        let ids = frames.map { Int32(clamping: $0.id) }
+        let texts = frames.map(\.frame)
+        let terminal = frames.map(\.isTerminal)
+        _ = try await run { client, logger in
+            // The data-modifying CTE runs whole before the notification is taken; both take effect
+            // at commit, together.
+            try await client.query(
+                """
+                WITH appended AS (
+                    INSERT INTO job_events (job_id, event_id, frame, is_terminal)
+                    SELECT \(job), e.event_id, e.frame, e.is_terminal
+                    FROM unnest(\(ids)::int4[], \(texts)::text[], \(terminal)::bool[]) AS e(event_id, frame, is_terminal)
+                    RETURNING 1
+                )
+                SELECT pg_notify(\(Self.channel), \(payload)) FROM (SELECT count(*) FROM appended) AS done
+                """,
+                logger: logger
+            )
+        }
+    }
+
+    private func run<T: Sendable>(
+        _ operation: @escaping @Sendable (PostgresClient, Logger) async throws -> T
+    ) async throws(EventLogError) -> T {
+        let client = client
+        let logger = logger
+        do {
+            return try await PostgresOperation.run { try await operation(client, logger) }
+        } catch {
+            throw EventLogError(.unavailable, reason: "\(error)")
+        }
+    }
+}

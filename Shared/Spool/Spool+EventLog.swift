@@ -1,0 +1,23 @@
+import Dispatch
+import EventLog
+import Foundation
+
+/// The spool as the event log: the worker's appends go to files, replicas read them in place.
+extension Spool: EventLog, EventLogReader {
+    public func writer(for job: UUID) async throws(EventLogError) -> any EventLogWriter {
+        try SpoolWriter(spool: self, job: job)
+    }
+
+    public func prune(endedBefore: Date, unendedBefore: Date) async throws(EventLogError) -> Int {
+        // A big folder takes a while: not on the two threads that run every task.
+        let spool = self
+        return await withCheckedContinuation { continuation in
+            DispatchQueue.global(qos: .utility).async {
+                continuation.resume(returning: spool.pruneFiles(endedBefore: endedBefore, unendedBefore: unendedBefore))
+            }
+        }
+    }
+
+    /// Nothing to do: every replica reads the files themselves.
+    public func prepare(job: UUID) async throws(EventLogError) {}
+}
