@@ -56,7 +56,10 @@ struct GatewaySettings: Sendable {
         if authJWKS != nil, common.database.isEmbedded == false, (reader.string(Self.authJWTSecret) ?? "").isEmpty {
             authJWTSecret = nil
         } else {
-            authJWTSecret = try EmbeddedDefaults.secret(Self.authJWTSecret, reader: reader, database: common.database)
+            let secret = try EmbeddedDefaults.secret(Self.authJWTSecret, reader: reader, database: common.database)
+            // HS256 wants a key at least as long as its hash; jwt-kit asserts it.
+            guard secret.utf8.count >= 32 else { throw SettingsError(Self.authJWTSecret.name, "must be at least 32 bytes") }
+            authJWTSecret = secret
         }
         corsOrigins = reader.list(Self.corsOrigins)
         anonRateLimit = try reader.int(Self.anonRateLimit, in: 0...1_000_000)

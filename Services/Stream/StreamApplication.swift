@@ -16,7 +16,7 @@ enum StreamApplication {
         let keys = try await StreamTokenSettings.keys(reader: settings.reader, database: settings.common.database)
         let hub = DeliveryHub()
         let (log, watcher) = try settings.eventLog.readingLog(
-            connection: connection, logger: logger,
+            connection: connection, lostAfter: settings.eventLogLost, logger: logger,
             onChange: { change in hub.logChanged(change) },
             watchedJobs: { hub.watchedJobs() },
             onLost: { hub.drainAll() }

@@ -24,8 +24,13 @@ struct StreamSettings: Sendable {
         "STREAM_MAX_PER_TOKEN", default: "8", "streams one stream token may hold open at once on a replica (429 past it)"
     )
 
+    static let eventLogLost = Setting(
+        "STREAM_EVENT_LOG_LOST_SECONDS", default: "10",
+        "EVENT_LOG=postgres: how long the replica's LISTEN connection may stay down before it ends its streams (browsers move to another replica)"
+    )
+
     static let all: [Setting] = CommonSettings.settings(defaultPort: 8081) + EventLogSettings.all + [
-        spoolDir, streamTokenSecret, streamTokenPreviousSecrets, corsOrigins, timeout, heartbeat, retry, silence, stall, maxPerToken,
+        eventLogLost, spoolDir, streamTokenSecret, streamTokenPreviousSecrets, corsOrigins, timeout, heartbeat, retry, silence, stall, maxPerToken,
     ]
 
     var common: CommonSettings
@@ -38,6 +43,7 @@ struct StreamSettings: Sendable {
     var silence: Duration
     var stall: Duration
     var maxPerToken: Int
+    var eventLogLost: Duration
 
     init(reader: SettingsReader) throws {
         self.reader = reader
@@ -50,5 +56,6 @@ struct StreamSettings: Sendable {
         silence = try reader.seconds(Self.silence, in: 1...3600)
         stall = try reader.seconds(Self.stall, in: 1...3600)
         maxPerToken = try reader.int(Self.maxPerToken, in: 1...100_000)
+        eventLogLost = try reader.seconds(Self.eventLogLost, in: 1...3600)
     }
 }

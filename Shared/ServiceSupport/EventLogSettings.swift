@@ -41,8 +41,8 @@ public struct EventLogSettings: Sendable {
             if raw.isEmpty {
                 listen = url
             } else {
-                guard case .postgres(var listenURL) = try DatabaseLocation(parsing: raw) else {
-                    throw SettingsError(Self.listenURL.name, "must be a postgres:// URL")
+                guard case .postgres(var listenURL)? = try? DatabaseLocation(parsing: raw) else {
+                    throw SettingsError(Self.listenURL.name, "must be a postgres://user@host:port/db URL (session mode, not through a transaction pooler)")
                 }
                 // DATABASE_PASSWORD serves both when neither URL carries one.
                 if listenURL.password == nil { listenURL.password = url.password }
@@ -67,9 +67,10 @@ public struct EventLogSettings: Sendable {
     /// - Parameters:
     ///   - onChange: a job's log grew (or any may have).
     ///   - watchedJobs: the jobs with a browser waiting on this replica.
+    ///   - lostAfter: how long the replica may not hear the log before it gives up its streams.
     ///   - onLost: the replica no longer hears the log: end its streams.
     public func readingLog(
-        connection: StoreConnection, logger: Logger,
+        connection: StoreConnection, lostAfter: Duration, logger: Logger,
         onChange: @escaping @Sendable (EventLogChange) -> Void,
         watchedJobs: @escaping @Sendable () -> Set<UUID>,
         onLost: @escaping @Sendable () -> Void
@@ -83,8 +84,11 @@ public struct EventLogSettings: Sendable {
                 throw SettingsError(Self.kind.name, "postgres needs a Postgres DATABASE_URL")
             }
             let mirror = PostgresEventMirror(log: PostgresEventLog(client: client, logger: logger), logger: logger, onChange: onChange)
+            var configuration = PostgresEventFeed.Configuration()
+            configuration.lostAfter = lostAfter
             let feed = PostgresEventFeed(
-                connection: try listen.connectionConfiguration(), mirror: mirror, watchedJobs: watchedJobs, onLost: onLost, logger: logger
+                connection: try listen.connectionConfiguration(), mirror: mirror, configuration: configuration,
+                watchedJobs: watchedJobs, onLost: onLost, logger: logger
             )
             return (mirror, feed)
         }

@@ -25,6 +25,11 @@ import UserAuth
         ("tutorline-stream", ["STREAM_STALL_SECONDS": "forever"], "STREAM_STALL_SECONDS"),
         ("tutorline-gateway", ["DATABASE_URL": "postgres://tutorline:ab/cd@127.0.0.1:9/none"], "DATABASE_URL"),
         ("tutorline-worker", ["DATABASE_URL": "postgres://tutorline:one@127.0.0.1:9/none", "DATABASE_PASSWORD": "two"], "DATABASE_PASSWORD"),
+        ("tutorline-gateway", ["DATABASE_URL": postgres, "STREAM_TOKEN_SECRET": String(repeating: "s", count: 40), "AUTH_JWT_SECRET": "short"], "AUTH_JWT_SECRET"),
+        ("tutorline-worker", ["EVENT_LOG": "redis"], "EVENT_LOG"),
+        ("tutorline-stream", ["EVENT_LOG": "postgres"], "EVENT_LOG"),
+        ("tutorline-stream", ["DATABASE_URL": postgres, "STREAM_TOKEN_SECRET": String(repeating: "s", count: 40), "EVENT_LOG": "postgres", "DATABASE_LISTEN_URL": "mysql://x"], "DATABASE_LISTEN_URL"),
+        ("tutorline-stream", ["STREAM_EVENT_LOG_LOST_SECONDS": "0"], "STREAM_EVENT_LOG_LOST_SECONDS"),
     ])
     func aBadSettingStopsTheProcessWithOneLine(executable: String, environment: [String: String], variable: String) throws {
         let folder = NSTemporaryDirectory() + "tutorline-config-\(UUID().uuidString.prefix(8))"

@@ -29,8 +29,13 @@ public enum StoreKind: String, Sendable, CaseIterable {
     }
 }
 
-/// Runs `body` with a client of a fresh test database, running while `body` runs.
-func withPostgresClient<T: Sendable>(_ body: @Sendable (PostgresClient) async throws -> T) async throws -> T {
+/// Runs `body` with a client of a fresh test database, running while `body` runs; `url` names it.
+public func withPostgresClient<T: Sendable>(_ body: @Sendable (PostgresClient) async throws -> T) async throws -> T {
+    try await withPostgresClient { client, _ in try await body(client) }
+}
+
+/// The same, with the database's URL.
+public func withPostgresClient<T: Sendable>(_ body: @Sendable (PostgresClient, PostgresURL) async throws -> T) async throws -> T {
     let url = try require(PostgresURL(try await TestDatabase.create()), "bad test database URL")
     let client = PostgresClient(configuration: url.clientConfiguration(maximumConnections: 16), backgroundLogger: Logger(label: "test"))
     return try await withThrowingTaskGroup(of: T?.self) { group in
@@ -39,7 +44,7 @@ func withPostgresClient<T: Sendable>(_ body: @Sendable (PostgresClient) async th
             return nil
         }
         defer { group.cancelAll() }
-        return try await body(client)
+        return try await body(client, url)
     }
 }
 

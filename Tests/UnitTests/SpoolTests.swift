@@ -103,32 +103,4 @@ import Testing
         }
         #expect(result)
     }
-
-    @Test func thePrunerDeletesTheFilesOfJobsThatEndedLongerAgoThanTheRetention() async throws {
-        func file(ended: Bool, age hours: Double) throws -> UUID {
-            let job = UUID()
-            let writer = try SpoolWriter(spool: spool, job: job)
-            try writer.append(event: "status", data: #"{"status":"PROCESSING"}"#)
-            try writer.append(event: "delta", data: #"{"text":"Hi"}"#)
-            if ended { try writer.append(event: "completed", data: #"{"answer":"Hi\n\nthere"}"#) }
-            try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-hours * 3600)], ofItemAtPath: spool.path(for: job))
-            return job
-        }
-        let endedOld = try file(ended: true, age: 48)
-        let endedRecent = try file(ended: true, age: 1)
-        // Without its end: maybe a job waiting for another attempt, kept seven retentions.
-        let unendedOld = try file(ended: false, age: 48)
-        let unendedAncient = try file(ended: false, age: 24 * 8)
-        let stranger = spool.directory + "/notes.txt"
-        #expect(FileManager.default.createFile(atPath: stranger, contents: Data("keep".utf8)))
-        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-48 * 3600)], ofItemAtPath: stranger)
-
-        let pruner = EventLogPruner(log: spool, retention: .seconds(24 * 3600), logger: Logger(label: "test"))
-        #expect(try await pruner.prune() == 2)
-        for (job, kept) in [(endedOld, false), (endedRecent, true), (unendedOld, true), (unendedAncient, false)] {
-            #expect(FileManager.default.fileExists(atPath: spool.path(for: job)) == kept)
-        }
-        #expect(FileManager.default.fileExists(atPath: stranger), "only job files are the pruner's")
-        #expect(try await pruner.prune() == 0)
-    }
 }

@@ -1,0 +1,195 @@
+import EventLog
+import Foundation
+import Logging
+import PostgresNIO
+import PostgresStore
+import SSE
+import Spool
+import Synchronization
+import TestSupport
+import Testing
+
+@testable import PostgresEventLog
+
+/// Every event log behaviour, run against both logs from one suite (as the store suite runs
+/// against both stores): what the worker writes, what a replica reads, what the pruner keeps.
+@Suite struct EventLogTests {
+    /// One log under test: where to write, how a replica reads it, and how to age a job's log.
+    struct Fixture: Sendable {
+        var log: any EventLog
+        var reader: any EventLogReader
+        /// Makes a job's log look last written `hours` ago.
+        var age: @Sendable (UUID, Double) async throws -> Void
+    }
+
+    static func withLog<T: Sendable>(_ kind: EventLogMode, _ body: @Sendable (Fixture) async throws -> T) async throws -> T {
+        switch kind {
+        case .spool:
+            let spool = Spool(directory: NSTemporaryDirectory() + "event-log-test-\(UUID().uuidString)")
+            try spool.prepare()
+            defer { try? FileManager.default.removeItem(atPath: spool.directory) }
+            return try await body(Fixture(log: spool, reader: spool) { job, hours in
+                try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-hours * 3600)], ofItemAtPath: spool.path(for: job))
+            })
+        case .postgres:
+            return try await withPostgresClient { client in
+                let logger = Logger(label: "test")
+                try await PostgresJobStore(client: client, logger: logger).migrate()
+                let log = PostgresEventLog(client: client, logger: logger)
+                let mirror = PostgresEventMirror(log: log, logger: logger) { _ in }
+                return try await body(Fixture(log: log, reader: mirror) { job, hours in
+                    try await client.query(
+                        "UPDATE job_events SET written_at = now() - make_interval(secs => \(hours * 3600)) WHERE job_id = \(job)", logger: logger
+                    )
+                })
+            }
+        }
+    }
+
+    @Test(arguments: EventLogMode.allCases) func aWriterNumbersOnFromWhatAnEarlierAttemptWrote(kind: EventLogMode) async throws {
+        try await Self.withLog(kind) { fixture in
+            let job = UUID()
+            let first = try await fixture.log.writer(for: job)
+            #expect(first.existingFrames.isEmpty && first.lastEventId == 0)
+            #expect(try first.append(event: "status", data: #"{"status":"PROCESSING"}"#) == 1)
+            #expect(try first.append(event: "delta", data: #"{"text":"Hel"}"#) == 2)
+            #expect(try first.append(event: "delta", data: "two\nlines") == 3)
+            try await first.flush()
+
+            let second = try await fixture.log.writer(for: job)
+            #expect(second.existingFrames.map(\.id) == [1, 2, 3])
+            #expect(second.existingFrames.map(\.event) == ["status", "delta", "delta"])
+            #expect(second.existingFrames[2].data == "two\nlines")
+            #expect(second.lastEventId == 3)
+            #expect(try second.append(event: "completed", data: "{}") == 4)
+            try await second.flush()
+
+            try await fixture.reader.prepare(job: job)
+            let read = try #require(try fixture.reader.read(job: job, from: 0))
+            #expect(read.frames.map(\.id) == [1, 2, 3, 4])
+            #expect(read.frames.last?.isTerminal == true)
+            #expect(read.frames.map { Array($0.bytes) } == (second.existingFrames + [read.frames[3]]).map { Array($0.bytes) })
+            #expect(try fixture.reader.read(job: job, from: read.next)?.frames.isEmpty == true)
+            #expect(try fixture.reader.read(job: UUID(), from: 0) == nil, "a job without a log reads as nil")
+        }
+    }
+
+    @Test(arguments: EventLogMode.allCases) func aReplicaReadsInChunksAndStepsOverAFrameLongerThanOne(kind: EventLogMode) async throws {
+        try await Self.withLog(kind) { fixture in
+            let job = UUID()
+            let writer = try await fixture.log.writer(for: job)
+            for index in 1...10 { try writer.append(event: "delta", data: String(repeating: "\(index % 10)", count: 100)) }
+            try writer.append(event: "completed", data: String(repeating: "x", count: 5000))
+            try await writer.flush()
+            try await fixture.reader.prepare(job: job)
+
+            let whole = try #require(try fixture.reader.read(job: job, from: 0))
+            let chunk = try #require(try fixture.reader.read(job: job, from: 0, maximumBytes: 400, wholeLongFrame: true))
+            #expect(chunk.isPartial && !chunk.frames.isEmpty && chunk.frames.count < 10)
+            #expect(chunk.frames.map(\.bytes.count).reduce(0, +) <= 400)
+            // Chunk after chunk, the positions line up with one whole read.
+            var offset = chunk.next
+            var ids = chunk.frames.compactMap(\.id)
+            while let next = try fixture.reader.read(job: job, from: offset, maximumBytes: 400, wholeLongFrame: false), !next.frames.isEmpty {
+                ids += next.frames.compactMap(\.id)
+                offset = next.next
+            }
+            #expect(ids == Array(1...10), "stops before the long frame when it is not to be read whole")
+            let long = try #require(try fixture.reader.read(job: job, from: offset, maximumBytes: 400, wholeLongFrame: false))
+            #expect(long.frames.isEmpty && long.isPartial)
+            let skipped = try #require(try fixture.reader.skipFrame(job: job, at: offset, chunk: 400))
+            #expect(skipped.header.id == 11 && skipped.header.event == "completed")
+            #expect(skipped.next == whole.next)
+        }
+    }
+
+    @Test(arguments: EventLogMode.allCases) func thePrunerDeletesTheLogsOfJobsThatEndedLongerAgoThanTheRetention(kind: EventLogMode) async throws {
+        try await Self.withLog(kind) { fixture in
+            func job(ended: Bool, age hours: Double) async throws -> UUID {
+                let job = UUID()
+                let writer = try await fixture.log.writer(for: job)
+                try writer.append(event: "status", data: #"{"status":"PROCESSING"}"#)
+                try writer.append(event: "delta", data: #"{"text":"Hi"}"#)
+                if ended { try writer.append(event: "completed", data: #"{"answer":"Hi\n\nthere"}"#) }
+                try await writer.flush()
+                try await fixture.age(job, hours)
+                return job
+            }
+            let endedOld = try await job(ended: true, age: 48)
+            let endedRecent = try await job(ended: true, age: 1)
+            // Without its end: maybe a job waiting for another attempt, kept seven retentions.
+            let unendedOld = try await job(ended: false, age: 48)
+            let unendedAncient = try await job(ended: false, age: 24 * 8)
+
+            let pruner = EventLogPruner(log: fixture.log, retention: .seconds(24 * 3600), logger: Logger(label: "test"))
+            #expect(try await pruner.prune() == 2)
+            for (job, kept) in [(endedOld, false), (endedRecent, true), (unendedOld, true), (unendedAncient, false)] {
+                #expect(try await fixture.log.writer(for: job).existingFrames.isEmpty != kept)
+            }
+            #expect(try await pruner.prune() == 0)
+        }
+    }
+
+    @Test func aNotificationCarriesItsFramesWhenTheyFitAndOnlyTheRangeOtherwise() throws {
+        let job = UUID()
+        let frames = ServerSentEvent(event: "delta", data: "a", id: "3").framed + ServerSentEvent(event: "delta", data: "b", id: "4").framed
+        let small = PostgresEventNotification(job: job, firstId: 3, lastId: 4, frames: frames)
+        #expect(PostgresEventNotification(payload: small.payload(limit: 7999)) == small)
+        let big = PostgresEventNotification(job: job, firstId: 3, lastId: 4, frames: frames + String(repeating: "x", count: 8000))
+        let rangeOnly = try #require(PostgresEventNotification(payload: big.payload(limit: 7999)))
+        #expect(rangeOnly.frames == nil && rangeOnly.firstId == 3 && rangeOnly.lastId == 4 && rangeOnly.job == job)
+        #expect(big.payload(limit: 7999).utf8.count < 8000)
+        #expect(PostgresEventNotification(payload: "not a notification") == nil)
+        #expect(PostgresEventNotification(payload: "\(job) 5 4") == nil)
+    }
+
+    /// A replica's mirror over a real LISTEN connection: appends reach it with their frames, big
+    /// ones by a read of the range, and a job nobody waits on is not held.
+    @Test func aReplicaHearsAppendsSmallAndBigWithoutAQueryPerAppend() async throws {
+        try await withPostgresClient { client, url in
+            let logger = Logger(label: "test")
+            try await PostgresJobStore(client: client, logger: logger).migrate()
+            let log = PostgresEventLog(client: client, logger: logger)
+            let changes = Mutex<[UUID]>([])
+            let mirror = PostgresEventMirror(log: log, logger: logger) { change in
+                if case .job(let job) = change { changes.withLock { $0.append(job) } }
+            }
+            let watched = UUID()
+            let feed = PostgresEventFeed(
+                connection: try url.connectionConfiguration(), mirror: mirror, watchedJobs: { [watched] }, onLost: {}, logger: logger
+            )
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await feed.run() }
+                defer { group.cancelAll() }
+                try await mirror.prepare(job: watched)
+                #expect(try mirror.read(job: watched, from: 0) == nil)
+                // The feed may take a moment to listen; an append before then is read on resync.
+                let writer = try await log.writer(for: watched)
+                try writer.append(event: "status", data: #"{"status":"PROCESSING"}"#)
+                try await writer.flush()
+                try await Self.eventually { try mirror.read(job: watched, from: 0)?.frames.count == 1 }
+                try writer.append(event: "delta", data: String(repeating: "y", count: 9000))
+                try writer.append(event: "delta", data: "small")
+                try await writer.flush()
+                try await Self.eventually { try mirror.read(job: watched, from: 0)?.frames.map(\.id) == [1, 2, 3] }
+                #expect(try mirror.read(job: watched, from: 0)?.frames[1].data == String(repeating: "y", count: 9000))
+                #expect(changes.withLock { $0 }.allSatisfy { $0 == watched })
+
+                let other = UUID()
+                try await log.writer(for: other).append(event: "status", data: "{}")
+                #expect(mirror.heldJobs == 1, "nothing is held for a job nobody waits on here")
+            }
+        }
+    }
+
+    static func eventually(_ condition: () throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while try !condition() {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("condition not met within 10 s")
+                return
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+}
