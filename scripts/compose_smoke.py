@@ -213,6 +213,8 @@ class Deployment:
     def __init__(self, compose):
         self.compose_command = compose.split()
         self.project = f"tlsmoke{os.getpid()}"
+        # compose.yaml (EVENT_LOG=spool), then compose.postgres.yaml (no shared disk).
+        self.file = "compose.yaml"
         self.port = free_port()
         self.origin = f"http://127.0.0.1:{self.port}"
         self.env_file = tempfile.NamedTemporaryFile("w", suffix=".env", delete=False)
@@ -232,7 +234,7 @@ class Deployment:
         self.tokens = []
 
     def compose(self, *args, **kwargs):
-        return run(self.compose_command + ["--env-file", self.env_file.name, "-p", self.project, "-f", "compose.yaml", *args], **kwargs)
+        return run(self.compose_command + ["--env-file", self.env_file.name, "-p", self.project, "-f", self.file, *args], **kwargs)
 
     def containers(self, service):
         return self.compose("ps", "-q", service).stdout.split()
@@ -465,6 +467,23 @@ def image_alone(image):
         run(["docker", "volume", "rm", volume], check_status=False, quiet=True)
 
 
+def postgres_event_log(deployment):
+    deployment.compose("down", "-v", "--remove-orphans", "-t", "20")
+    deployment.file = "compose.postgres.yaml"
+    up_start = time.time()
+    deployment.compose("up", "-d", "--scale", "stream=2", "--scale", "worker=2")
+    check(deployment.wait_ready(), "postgres mode: the stack answers /readyz through the proxy")
+    measured["postgres mode: up → ready (s)"] = round(time.time() - up_start, 1)
+    bearer = deployment.user_token("smoke-user")
+    answer_and_poll(deployment, "guide", "How much does the course cost?")
+    answer_and_poll(deployment, "tutor", "How do I stream tokens to the browser?", bearer)
+    replica_stopped_mid_answer(deployment)
+    for service in ["worker", "stream"]:
+        for container in deployment.containers(service):
+            mounts = run(["docker", "inspect", "-f", "{{len .Mounts}}", container]).stdout.strip()
+            check(mounts == "0", f"postgres mode: {service} container {container[:12]} mounts nothing ({mounts})")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--compose", default="docker compose")
@@ -511,6 +530,9 @@ def main():
 
         print("compose-smoke: the image alone", flush=True)
         image_alone(image)
+
+        print("compose-smoke: compose.postgres.yaml, no disk shared (EVENT_LOG=postgres)", flush=True)
+        postgres_event_log(deployment)
     finally:
         deployment.compose("down", "-v", "--remove-orphans", "-t", "20", check_status=False)
         os.unlink(deployment.env_file.name)
