@@ -27,6 +27,7 @@ struct Latency: AsyncParsableCommand {
 
     @Option(help: "How many jobs.") var jobs = 100
     @Option(help: "postgres or sqlite.") var store = "postgres"
+    @Option(help: "spool or postgres: the EVENT_LOG answers travel by.") var eventLog = "spool"
     @Option(help: "llm (the streaming stand-in) or offline (the offline engine).") var engine = "llm"
     @Option(help: "The stand-in's delay per piece, in milliseconds.") var pieceDelay = 0
     @Option(help: "Jobs started per second, each followed by its own browser; 0 runs them one at a time.") var rate = 0.0
@@ -47,7 +48,7 @@ struct Latency: AsyncParsableCommand {
         if engine == "offline" { environment["LLM_BASE_URL"] = "" }
         let llm = LLMStandIn(chunkDelay: .milliseconds(pieceDelay))
         let warmUp = 5
-        let (samples, elapsed) = try await withTestSystem(llm: llm, store: kind, environment: environment) { system in
+        let (samples, elapsed) = try await withTestSystem(llm: llm, store: kind, eventLog: EventLogMode(rawValue: eventLog) ?? .spool, environment: environment) { system in
             for index in 0..<warmUp { _ = try await Self.measure(index: -1 - index, system: system, llm: llm) }
             let clock = ContinuousClock()
             let start = clock.now
@@ -67,7 +68,7 @@ struct Latency: AsyncParsableCommand {
             return (samples, clock.now - start)
         }
         let pacing = rate > 0 ? "\(rate) jobs/s started on schedule" : "one at a time"
-        print("scenario latency: \(jobs) jobs, \(pacing), store \(store), engine \(engine), stand-in delay \(pieceDelay) ms/piece, binaries \(ServiceProcess.binaryDirectory)")
+        print("scenario latency: \(jobs) jobs, \(pacing), store \(store), event log \(eventLog), engine \(engine), stand-in delay \(pieceDelay) ms/piece, binaries \(ServiceProcess.binaryDirectory)")
         print("| measure | p50 ms | p99 ms | max ms |")
         print("|---|---|---|---|")
         var json: [String: Double] = ["jobs": Double(jobs), "rate": rate, "achieved_jobs_per_s": Double(jobs) / Self.seconds(elapsed)]

@@ -12,6 +12,7 @@ struct Throughput: AsyncParsableCommand {
     @Option(help: "Browsers asking at once (each asks, follows its stream to the end, asks again).") var clients = 64
     @Option(help: "The worker's WORKER_CONCURRENCY.") var workerConcurrency = 32
     @Option(help: "postgres or sqlite.") var store = "postgres"
+    @Option(help: "spool or postgres: the EVENT_LOG answers travel by.") var eventLog = "spool"
     @Option(help: "The folder to put the spool in (default: beside the database, on the work disk); /dev/shm puts it on a tmpfs.")
     var spoolParent: String?
 
@@ -22,7 +23,7 @@ struct Throughput: AsyncParsableCommand {
         ]
         if let spoolParent { environment["SPOOL_DIR"] = "\(spoolParent)/tutorline-bench-spool-\(UUID().uuidString.prefix(8))" }
         let llm = LLMStandIn(chunkDelay: .zero)
-        let (completed, failed, elapsed, statements) = try await withTestSystem(llm: llm, store: kind, environment: environment) { system in
+        let (completed, failed, elapsed, statements) = try await withTestSystem(llm: llm, store: kind, eventLog: EventLogMode(rawValue: eventLog) ?? .spool, environment: environment) { system in
             for index in 0..<5 { _ = try await Latency.measure(index: -1 - index, system: system, llm: llm) }  // warm-up
             let statistics = kind == .postgres ? await StatementStatistics(database: system.databaseURL) : nil
             let clock = ContinuousClock()
@@ -54,7 +55,7 @@ struct Throughput: AsyncParsableCommand {
             return (completed, failed, elapsed, await statistics?.top() ?? [])
         }
         let seconds = Latency.seconds(elapsed)
-        print("scenario throughput: \(jobs) jobs, \(clients) browsers at once, worker concurrency \(workerConcurrency), store \(store), spool in \(spoolParent ?? "the work folder"), instant stand-in, binaries \(ServiceProcess.binaryDirectory)")
+        print("scenario throughput: \(jobs) jobs, \(clients) browsers at once, worker concurrency \(workerConcurrency), store \(store), event log \(eventLog), spool in \(spoolParent ?? "the work folder"), instant stand-in, binaries \(ServiceProcess.binaryDirectory)")
         print("| measure | value |")
         print("|---|---|")
         print("| jobs completed | \(completed) |")
