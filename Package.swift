@@ -216,7 +216,9 @@ let package = Package(
         .executableTarget(
             name: "Bench",
             dependencies: [
-                "TestSupport", "SSE", "EventLog", "Spool", "StreamTokens",
+                "TestSupport", "SSE", "EventLog", "Spool", "PostgresEventLog", "PostgresStore", "StreamTokens",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -6,15 +6,21 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import EventLog
+import Logging
+import PostgresEventLog
+import PostgresNIO
+import PostgresStore
 import SSE
 import Spool
 import StreamTokens
 import Synchronization
 import TestSupport
 
-/// N SSE connections on one stream process, each waiting on its own job; then every job gets an
-/// event and ends. Measures the stream process's memory per idle connection and the delivery
-/// latency from the append (this process plays the worker) to the client's receipt.
+/// N SSE connections on one or more stream replicas, each waiting on its own job; then every job
+/// gets an event and ends. Measures the replicas' memory per idle connection and the delivery
+/// latency from the append (this process plays the worker, through the event log's own writer)
+/// to the client's receipt; with `--event-log postgres`, the statements too.
 struct Fanout: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "N waiting SSE connections: memory per connection, append → receipt latency.")
 
@@ -23,6 +29,8 @@ struct Fanout: AsyncParsableCommand {
     @Option(help: "The stream service's heartbeat interval, in seconds.") var heartbeat = 15
     @Option(help: "How many single events after the burst.") var singles = 4000
     @Option(help: "Milliseconds between single events (4,000 × 5 ms spans a whole heartbeat cycle).") var singleInterval = 5
+    @Option(help: "spool (SQLite, one host) or postgres (EVENT_LOG=postgres).") var eventLog = "spool"
+    @Option(help: "Stream replicas, the connections spread over them.") var replicas = 1
 
     func run() async throws {
         var limit = rlimit()
@@ -34,14 +42,32 @@ struct Fanout: AsyncParsableCommand {
             "LOG_LEVEL": "warning", "STREAM_SILENCE_SECONDS": "600", "STREAM_TIMEOUT_SECONDS": "600",
             "STREAM_HEARTBEAT_SECONDS": String(heartbeat),
         ]
-        let report = try await withTestSystem(store: .sqlite, environment: environment) { system in
-            try await measure(system)
+        guard let mode = EventLogMode(rawValue: eventLog) else { throw ValidationError("--event-log is spool or postgres") }
+        let report = try await withTestSystem(store: mode == .postgres ? .postgres : .sqlite, eventLog: mode, environment: environment) { system in
+            var streams = [system.stream]
+            for index in 1..<max(1, replicas) {
+                var environment = system.environment
+                environment["SPOOL_DIR"] = mode == .postgres ? "\(system.workDir)/replica-\(index)-disk" : system.spoolDir
+                streams.append(try await ServiceProcess("tutorline-stream", environment: environment, port: freePort(), logDirectory: system.workDir))
+            }
+            defer { for stream in streams.dropFirst() { stream.signal(SIGKILL) } }
+            guard mode == .postgres else { return try await measure(system, streams: streams, log: Spool(directory: system.spoolDir)) }
+            guard let url = PostgresURL(system.databaseURL) else { throw ValidationError("bad database URL") }
+            let client = PostgresClient(configuration: url.clientConfiguration(maximumConnections: 8), backgroundLogger: Logger(label: "bench"))
+            return try await withThrowingTaskGroup(of: String?.self) { group in
+                group.addTask {
+                    await client.run()
+                    return nil
+                }
+                defer { group.cancelAll() }
+                return try await measure(system, streams: streams, log: PostgresEventLog(client: client, logger: Logger(label: "bench")))
+            }
         }
         print(report)
     }
 
-    func measure(_ system: TestSystem) async throws -> String {
-        let spool = Spool(directory: system.spoolDir)
+    func measure(_ system: TestSystem, streams: [ServiceProcess], log: any EventLog) async throws -> String {
+        let appender = Appender(log: log)
         let issuer = StreamTokenIssuer(keys: try await StreamTokenKeys(secret: system.streamTokenSecret))
         // Writers are opened per append, as the worker does per job: 10,000 open files would
         // crowd out the client sockets under the file limit.
@@ -49,14 +75,16 @@ struct Fanout: AsyncParsableCommand {
         var paths: [String] = []
         for _ in 0..<connections {
             let job = UUID()
-            try SpoolWriter(spool: spool, job: job).append(event: "status", data: #"{"status":"PROCESSING"}"#)
+            try await appender.append(job: job, event: "status", data: #"{"status":"PROCESSING"}"#)
             jobs.append(job)
             let token = try await issuer.issue(job: job, audience: "landing", subject: "anonymous")
             paths.append("/api/landing-assistant/stream/\(job.uuidString.lowercased())?token=\(token)")
         }
 
-        let streamPid = system.stream.pid
-        let baseline = Self.rss(of: streamPid)
+        try await appender.flush()
+        let statements = system.environment["EVENT_LOG"] == "postgres" ? system.databaseURL : nil
+        if let statements { _ = try await TestDatabase.integers("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", on: statements) }
+        let baseline = streams.map { Self.rss(of: $0.pid) }.reduce(0, +)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let results = FanoutResults()
         var channels: [any Channel] = []
@@ -66,8 +94,9 @@ struct Fanout: AsyncParsableCommand {
         while index < paths.count {
             let batch = paths[index..<min(index + concurrency, paths.count)]
             let connected = try await withThrowingTaskGroup(of: (any Channel).self) { tasks in
-                for path in batch {
-                    tasks.addTask { try await Self.connect(group: group, port: system.stream.port, path: path, results: results) }
+                for (offset, path) in batch.enumerated() {
+                    let port = streams[(index + offset) % streams.count].port
+                    tasks.addTask { try await Self.connect(group: group, port: port, path: path, results: results) }
                 }
                 return try await tasks.reduce(into: [any Channel]()) { $0.append($1) }
             }
@@ -78,15 +107,22 @@ struct Fanout: AsyncParsableCommand {
         let deadline = clock.now + .seconds(120)
         while results.opened < connections, clock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
         let openDuration = clock.now - openStart
-        try await Task.sleep(for: .seconds(2))
-        let idle = Self.rss(of: streamPid)
+        // The database's work while every browser waits: nothing per browser, in either log.
+        let waitWindow = 5
+        var waitingStatements: WaitingCost.Window?
+        if let statements {
+            waitingStatements = try await WaitingCost.statements(over: waitWindow, on: statements)
+        } else {
+            try await Task.sleep(for: .seconds(2))
+        }
+        let idle = streams.map { Self.rss(of: $0.pid) }.reduce(0, +)
         print("progress: \(results.opened) connections open, \(Double(idle - baseline) / Double(connections) / 1024) KiB each")
 
         // Play the worker: one delta per job, stamped with the append time, then the end.
+        if let statements { try await WaitingCost.reset(statements) }
         let appendStart = clock.now
         for job in jobs {
-            let writer = try SpoolWriter(spool: spool, job: job)
-            try writer.append(event: "delta", data: #"{"text":"\#(DispatchTime.now().uptimeNanoseconds)"}"#)
+            try await appender.append(job: job, event: "delta", data: #"{"text":"\#(DispatchTime.now().uptimeNanoseconds)"}"#)
         }
         let appendDuration = clock.now - appendStart
         while results.latencies.count < connections, clock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
@@ -97,14 +133,17 @@ struct Fanout: AsyncParsableCommand {
         let singles = min(self.singles, connections * 8)
         for index in 0..<singles {
             let job = jobs[index % jobs.count]
-            try SpoolWriter(spool: spool, job: job).append(event: "delta", data: #"{"text":"\#(DispatchTime.now().uptimeNanoseconds)"}"#)
+            try await appender.append(job: job, event: "delta", data: #"{"text":"\#(DispatchTime.now().uptimeNanoseconds)"}"#)
             try await Task.sleep(for: .milliseconds(singleInterval))
         }
         while results.latencies.count < connections + singles, clock.now < deadline + .seconds(Double(singles * singleInterval) / 1000) {
             try await Task.sleep(for: .milliseconds(20))
         }
         let single = results.latencies.dropFirst(connections).sorted()
-        for job in jobs { try SpoolWriter(spool: spool, job: job).append(event: "completed", data: "{}") }
+        var appendStatements: Int?
+        if let statements { appendStatements = try await WaitingCost.total(statements) }
+        for job in jobs { try await appender.append(job: job, event: "completed", data: "{}") }
+        try await appender.flush()
         while results.completed < connections, clock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         let lost = connections - results.completed
         for channel in channels { channel.close(promise: nil) }
@@ -116,7 +155,7 @@ struct Fanout: AsyncParsableCommand {
         func ms(_ value: Double) -> String { String(format: "%.2f ms", value) }
         let perConnection = Double(idle - baseline) / Double(connections)
         var lines = [
-            "scenario fanout: \(connections) connections on one stream process, binaries \(ServiceProcess.binaryDirectory)",
+            "scenario fanout: \(connections) connections on \(streams.count) stream replica(s), event log \(eventLog), binaries \(ServiceProcess.binaryDirectory)",
             "| measure | value |",
             "|---|---|",
             "| opening \(connections) connections (\(concurrency) at a time) took | \(openDuration) |",
@@ -128,6 +167,11 @@ struct Fanout: AsyncParsableCommand {
             "| single events (\(singles), \(singleInterval) ms apart): append → receipt p50 / p99 / max | \(ms(at(0.5, single))) / \(ms(at(0.99, single))) / \(ms(single.last ?? .nan)) |",
             "| connections that missed their end | \(lost) |",
         ]
+        if let waitingStatements, let appendStatements {
+            lines.append("| statements/s while \(connections) browsers wait (\(waitWindow) s) | \(String(format: "%.2f", waitingStatements.perSecond)) |")
+            lines.append("| statements for \(connections + singles) appends (burst and singles) | \(appendStatements) |")
+            lines += waitingStatements.top.map { "    waiting: \($0.calls)  \($0.query)" }
+        }
         // NaN (nothing measured) is not JSON.
         let json = ([
             "connections": Double(connections), "rss_per_connection_kib": perConnection / 1024,
@@ -161,6 +205,29 @@ struct Fanout: AsyncParsableCommand {
             let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
         else { return 0 }
         return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
+    }
+}
+
+/// Plays the worker. Spool writers are opened per append, as the worker does per job: 10,000
+/// open files would crowd out the client sockets under the file limit. A Postgres writer holds
+/// no descriptor and is kept per job, as the worker keeps it for an answer.
+final class Appender {
+    let log: any EventLog
+    var writers: [UUID: any EventLogWriter] = [:]
+
+    init(log: any EventLog) { self.log = log }
+
+    func append(job: UUID, event: String, data: String) async throws {
+        if log is Spool {
+            try await log.writer(for: job).append(event: event, data: data)
+            return
+        }
+        if writers[job] == nil { writers[job] = try await log.writer(for: job) }
+        try writers[job]?.append(event: event, data: data)
+    }
+
+    func flush() async throws {
+        for writer in writers.values { try await writer.flush() }
     }
 }
 

@@ -15,11 +15,12 @@ struct WaitingCost: AsyncParsableCommand {
 
     @Option(help: "How many browsers (and queued jobs).") var browsers = 1000
     @Option(help: "Seconds in each measuring window.") var window = 10
+    @Option(help: "spool or postgres: the EVENT_LOG the system runs with.") var eventLog = "spool"
 
     func run() async throws {
         let llm = LLMStandIn(chunkDelay: .zero)
         let environment = ["LOG_LEVEL": "warning", "ANON_RATE_LIMIT": "0"]
-        let report = try await withTestSystem(llm: llm, store: .postgres, environment: environment) { system in
+        let report = try await withTestSystem(llm: llm, store: .postgres, eventLog: EventLogMode(rawValue: eventLog) ?? .spool, environment: environment) { system in
             try await measure(system)
         }
         print(report)
@@ -43,9 +44,9 @@ struct WaitingCost: AsyncParsableCommand {
             paths.append(streamUrl)
         }
 
-        let idle = try await statements(over: window, on: database)
+        let idle = try await Self.statements(over: window, on: database)
 
-        try await reset(database)
+        try await Self.reset(database)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let results = FanoutResults()
         var channels: [any Channel] = []
@@ -55,16 +56,16 @@ struct WaitingCost: AsyncParsableCommand {
         let clock = ContinuousClock()
         let deadline = clock.now + .seconds(60)
         while results.opened < browsers, clock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
-        let opening = try await total(database)
+        let opening = try await Self.total(database)
 
-        let waiting = try await statements(over: window, on: database)
+        let waiting = try await Self.statements(over: window, on: database)
         let stillOpen = channels.filter(\.isActive).count
         for channel in channels { channel.close(promise: nil) }
         try await group.shutdownGracefully()
 
         let perBrowser = (waiting.perSecond - idle.perSecond) / Double(browsers)
         var lines = [
-            "scenario waiting-cost: \(browsers) browsers waiting on \(browsers) queued jobs, \(window) s windows, Postgres, binaries \(ServiceProcess.binaryDirectory)",
+            "scenario waiting-cost: \(browsers) browsers waiting on \(browsers) queued jobs, \(window) s windows, Postgres, event log \(eventLog), binaries \(ServiceProcess.binaryDirectory)",
             "| measure | value |",
             "|---|---|",
             "| statements/s with nobody waiting | \(String(format: "%.2f", idle.perSecond)) |",
@@ -91,8 +92,8 @@ struct WaitingCost: AsyncParsableCommand {
     }
 
     /// Statements run on this database over `seconds`, excluding the benchmark's own.
-    func statements(over seconds: Int, on database: String) async throws -> Window {
-        try await reset(database)
+    static func statements(over seconds: Int, on database: String) async throws -> Window {
+        try await Self.reset(database)
         try await Task.sleep(for: .seconds(seconds))
         let rows = try await TestDatabase.rows(
             """
@@ -106,7 +107,7 @@ struct WaitingCost: AsyncParsableCommand {
         return Window(perSecond: Double(total) / Double(seconds), top: rows.prefix(8).map { (calls: $0.0, query: $0.1) })
     }
 
-    func total(_ database: String) async throws -> Int {
+    static func total(_ database: String) async throws -> Int {
         try await TestDatabase.integers(
             """
             SELECT coalesce(sum(calls), 0)::int8 FROM pg_stat_statements
@@ -116,7 +117,7 @@ struct WaitingCost: AsyncParsableCommand {
         ).first ?? 0
     }
 
-    func reset(_ database: String) async throws {
+    static func reset(_ database: String) async throws {
         _ = try await TestDatabase.integers("SELECT 1 FROM (SELECT pg_stat_statements_reset()) AS reset", on: database)
     }
 }

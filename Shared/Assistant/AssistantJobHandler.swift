@@ -30,7 +30,18 @@ public struct AssistantJobHandler: JobHandler {
     public func process(_ job: Job) async throws(JobFailure) {
         guard let leaseToken = job.leaseToken else { throw JobFailure.leaseLost }
         let spooler = try await openSpooler(for: job)
-        // A failed attempt's held text is dropped before finishFailed or the next attempt opens the log.
+        do {
+            try await answer(job, leaseToken: leaseToken, into: spooler)
+        } catch {
+            // A failed attempt's held text is dropped, and what it sent is in the log, before
+            // finishFailed or the next attempt opens the log and numbers on from its end.
+            spooler.stop()
+            try? await spooler.flush()
+            throw error
+        }
+    }
+
+    private func answer(_ job: Job, leaseToken: UUID, into spooler: AnswerSpooler) async throws(JobFailure) {
         defer { spooler.stop() }
         do {
             _ = try spooler.append(.status(.processing))
