@@ -219,10 +219,10 @@ final class Appender {
 
     func append(job: UUID, event: String, data: String) async throws {
         if log is Spool {
-            try await log.writer(for: job).append(event: event, data: data)
+            try await log.writer(for: job, startsEmpty: false).append(event: event, data: data)
             return
         }
-        if writers[job] == nil { writers[job] = try await log.writer(for: job) }
+        if writers[job] == nil { writers[job] = try await log.writer(for: job, startsEmpty: false) }
         try writers[job]?.append(event: event, data: data)
     }
 

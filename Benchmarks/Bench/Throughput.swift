@@ -13,6 +13,8 @@ struct Throughput: AsyncParsableCommand {
     @Option(help: "The worker's WORKER_CONCURRENCY.") var workerConcurrency = 32
     @Option(help: "postgres or sqlite.") var store = "postgres"
     @Option(help: "spool or postgres: the EVENT_LOG answers travel by.") var eventLog = "spool"
+    @Option(help: "The stand-in's delay per piece, in milliseconds (0: the whole answer at once).") var pieceDelay = 0
+    @Option(help: "The worker's DELTA_PACE_MS (pieces closer than this go out as one delta).") var deltaPace = 15
     @Option(help: "The folder to put the spool in (default: beside the database, on the work disk); /dev/shm puts it on a tmpfs.")
     var spoolParent: String?
 
@@ -20,9 +22,10 @@ struct Throughput: AsyncParsableCommand {
         guard let kind = StoreKind(rawValue: store) else { throw ValidationError("--store is postgres or sqlite") }
         var environment = [
             "LOG_LEVEL": "warning", "ANON_RATE_LIMIT": "0", "WORKER_CONCURRENCY": String(workerConcurrency),
+            "DELTA_PACE_MS": String(deltaPace),
         ]
         if let spoolParent { environment["SPOOL_DIR"] = "\(spoolParent)/tutorline-bench-spool-\(UUID().uuidString.prefix(8))" }
-        let llm = LLMStandIn(chunkDelay: .zero)
+        let llm = LLMStandIn(chunkDelay: .milliseconds(pieceDelay))
         let (completed, failed, elapsed, statements) = try await withTestSystem(llm: llm, store: kind, eventLog: EventLogMode(rawValue: eventLog) ?? .spool, environment: environment) { system in
             for index in 0..<5 { _ = try await Latency.measure(index: -1 - index, system: system, llm: llm) }  // warm-up
             let statistics = kind == .postgres ? await StatementStatistics(database: system.databaseURL) : nil
@@ -55,7 +58,7 @@ struct Throughput: AsyncParsableCommand {
             return (completed, failed, elapsed, await statistics?.top() ?? [])
         }
         let seconds = Latency.seconds(elapsed)
-        print("scenario throughput: \(jobs) jobs, \(clients) browsers at once, worker concurrency \(workerConcurrency), store \(store), event log \(eventLog), spool in \(spoolParent ?? "the work folder"), instant stand-in, binaries \(ServiceProcess.binaryDirectory)")
+        print("scenario throughput: \(jobs) jobs, \(clients) browsers at once, worker concurrency \(workerConcurrency), store \(store), event log \(eventLog), spool in \(spoolParent ?? "the work folder"), stand-in \(pieceDelay) ms/piece, pace \(deltaPace) ms, binaries \(ServiceProcess.binaryDirectory)")
         print("| measure | value |")
         print("|---|---|")
         print("| jobs completed | \(completed) |")

@@ -40,7 +40,7 @@ enum WorkerApplication {
         let worker = JobWorker(
             store: connection.store,
             handler: AssistantJobHandler(
-                store: connection.store, knowledge: connection.knowledge, events: events, engine: engine, logger: logger
+                store: connection.store, knowledge: connection.knowledge, events: events, engine: engine, pace: settings.deltaPace, logger: logger
             ),
             doorbell: doorbell,
             configuration: workerConfiguration,

@@ -1,3 +1,4 @@
+import EventLog
 import ServiceSupport
 
 /// Everything the worker reads from its environment.
@@ -10,6 +11,10 @@ struct WorkerSettings: Sendable {
     static let offlinePace = Setting("OFFLINE_PACE_MS", default: "15", "pause between pieces of an offline answer")
     static let llmMaxTokens = Setting("LLM_MAX_TOKENS", default: "1024", "the most tokens one answer may take (max_tokens)")
     static let llmIdleTimeout = Setting("LLM_IDLE_TIMEOUT_SECONDS", default: "20", "longest the model may go quiet mid-answer")
+    static let deltaPace = Setting(
+        "DELTA_PACE_MS", default: nil,
+        "pieces of an answer that come faster than this go out together, as one delta (one append); default 15, or 50 with EVENT_LOG=postgres, where an append is a statement"
+    )
     static let concurrency = Setting("WORKER_CONCURRENCY", default: "4", "jobs answered at once")
     static let lease = Setting("JOB_LEASE_SECONDS", default: "30", "how long a claim holds a job; extended while it runs")
     static let rescueInterval = Setting("JOB_RESCUE_SECONDS", default: "5", "how often expired leases are returned to the queue")
@@ -23,7 +28,7 @@ struct WorkerSettings: Sendable {
     )
 
     static let all: [Setting] = CommonSettings.settings(defaultPort: 8082) + EventLogSettings.all + [
-        spoolDir, llmBaseURL, llmAPIKey, llmModel, llmTimeout, llmIdleTimeout, llmMaxTokens, offlinePace, concurrency, lease, rescueInterval, pollInterval, retryBase, shutdownGrace, spoolRetention,
+        spoolDir, llmBaseURL, llmAPIKey, llmModel, llmTimeout, llmIdleTimeout, llmMaxTokens, offlinePace, deltaPace, concurrency, lease, rescueInterval, pollInterval, retryBase, shutdownGrace, spoolRetention,
     ]
 
     var common: CommonSettings
@@ -31,6 +36,7 @@ struct WorkerSettings: Sendable {
     /// `nil`: the offline answer engine.
     var llmBaseURL: String?
     var offlinePace: Duration
+    var deltaPace: Duration
     var llmAPIKey: String?
     var llmModel: String
     var llmTimeout: Duration
@@ -49,6 +55,9 @@ struct WorkerSettings: Sendable {
     init(reader: SettingsReader) throws {
         common = try CommonSettings(reader: reader, defaultPort: 8082)
         eventLog = try EventLogSettings(reader: reader, database: common.database)
+        // Measured (docs/BENCHMARKS.md): at 50 ms a model's pieces cost half the statements of 15 ms.
+        deltaPace = (reader.string(Self.deltaPace) ?? "").isEmpty
+            ? .milliseconds(eventLog.kind == .postgres ? 50 : 15) : .milliseconds(try reader.int(Self.deltaPace, in: 0...1_000))
         let baseURL = reader.string(Self.llmBaseURL) ?? ""
         if baseURL.isEmpty {
             llmBaseURL = nil

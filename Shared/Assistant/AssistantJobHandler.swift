@@ -13,13 +13,19 @@ public struct AssistantJobHandler: JobHandler {
     let knowledge: any KnowledgeStore
     let events: any EventLog
     let engine: any AnswerEngine
+    /// Pieces closer together than this go out as one delta (``AnswerSpooler``).
+    let pace: Duration
     let logger: Logger
     /// How many chunks the engine gets.
     let excerptCount = 5
     /// How many earlier messages of the conversation go into the prompt.
     let historyCount = 6
 
-    public init(store: any JobStore, knowledge: any KnowledgeStore, events: any EventLog, engine: any AnswerEngine, logger: Logger) {
+    public init(
+        store: any JobStore, knowledge: any KnowledgeStore, events: any EventLog, engine: any AnswerEngine,
+        pace: Duration = AnswerSpooler.defaultPace, logger: Logger
+    ) {
+        self.pace = pace
         self.store = store
         self.knowledge = knowledge
         self.events = events
@@ -29,7 +35,8 @@ public struct AssistantJobHandler: JobHandler {
 
     public func process(_ job: Job) async throws(JobFailure) {
         guard let leaseToken = job.leaseToken else { throw JobFailure.leaseLost }
-        let spooler = try await openSpooler(for: job)
+        // Attempts are counted at the claim: the first has no earlier events to number on from.
+        let spooler = try await openSpooler(for: job, startsEmpty: job.attempts <= 1)
         do {
             try await answer(job, leaseToken: leaseToken, into: spooler)
         } catch {
@@ -113,7 +120,7 @@ public struct AssistantJobHandler: JobHandler {
 
     public func finishFailed(_ job: Job, failure: JobFailure) async {
         guard let leaseToken = job.leaseToken else { return }
-        let spooler = try? await openSpooler(for: job)
+        let spooler = try? await openSpooler(for: job, startsEmpty: false)
         // With no log at all, the failed event is the job's first.
         let terminalId = spooler?.nextEventId ?? 1
         do {
@@ -128,9 +135,9 @@ public struct AssistantJobHandler: JobHandler {
         try? await spooler?.flush()
     }
 
-    private func openSpooler(for job: Job) async throws(JobFailure) -> AnswerSpooler {
+    private func openSpooler(for job: Job, startsEmpty: Bool) async throws(JobFailure) -> AnswerSpooler {
         do {
-            return AnswerSpooler(writer: try await events.writer(for: job.id), attempt: job.attempts)
+            return AnswerSpooler(writer: try await events.writer(for: job.id, startsEmpty: startsEmpty), attempt: job.attempts, pace: pace)
         } catch {
             throw Self.spoolFailure(error)
         }

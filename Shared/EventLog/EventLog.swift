@@ -9,7 +9,10 @@ import Foundation
 /// this protocol; stream replicas read through ``EventLogReader``.
 public protocol EventLog: Sendable {
     /// Opens a job's log for appending, with what earlier attempts wrote to it.
-    func writer(for job: UUID) async throws(EventLogError) -> any EventLogWriter
+    ///
+    /// - Parameter startsEmpty: the caller knows nothing was written yet (a job's first
+    ///   attempt), so the log need not be read first (a statement saved per job in Postgres).
+    func writer(for job: UUID, startsEmpty: Bool) async throws(EventLogError) -> any EventLogWriter
 
     /// Deletes the logs whose job ended (last frame `completed` or `failed`) and that were last
     /// written before `endedBefore`, and logs without an end last written before `unendedBefore`

@@ -23,8 +23,8 @@ public struct PostgresEventLog: EventLog {
         self.logger = logger
     }
 
-    public func writer(for job: UUID) async throws(EventLogError) -> any EventLogWriter {
-        let existing = try await frames(of: [(job, 0)])[job] ?? []
+    public func writer(for job: UUID, startsEmpty: Bool) async throws(EventLogError) -> any EventLogWriter {
+        let existing = startsEmpty ? [] : try await frames(of: [(job, 0)])[job] ?? []
         return PostgresEventWriter(log: self, job: job, existingFrames: existing)
     }
 

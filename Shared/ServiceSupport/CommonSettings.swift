@@ -100,6 +100,11 @@ extension CommonSettings {
         let cap = ConnectionCap(limit: maxConnections)
         let idle = TimeAmount.milliseconds(idleTimeout.wholeMilliseconds)
         let read = TimeAmount.milliseconds(readTimeout.wholeMilliseconds)
-        return .http1(configuration: .init(additionalChannelHandlers: [cap.handler(), ConnectionTimeoutHandler(idle: idle, read: read)] + handlers()))
+        // The autoclosure runs per connection. HTTP/1.0 requests get 1.0 answers (HTTPVersionHandler).
+        return .http1(
+            configuration: .init(
+                additionalChannelHandlers: [HTTPVersionHandlerInstaller(), cap.handler(), ConnectionTimeoutHandler(idle: idle, read: read)] + handlers()
+            )
+        )
     }
 }

@@ -4,7 +4,8 @@ import Foundation
 
 /// The spool as the event log: the worker's appends go to files, replicas read them in place.
 extension Spool: EventLog, EventLogReader {
-    public func writer(for job: UUID) async throws(EventLogError) -> any EventLogWriter {
+    /// The file is read whatever `startsEmpty` says: that is cheap, and it repairs a torn frame.
+    public func writer(for job: UUID, startsEmpty: Bool) async throws(EventLogError) -> any EventLogWriter {
         try SpoolWriter(spool: self, job: job)
     }
 

@@ -30,6 +30,7 @@ import UserAuth
         ("tutorline-stream", ["EVENT_LOG": "postgres"], "EVENT_LOG"),
         ("tutorline-stream", ["DATABASE_URL": postgres, "STREAM_TOKEN_SECRET": String(repeating: "s", count: 40), "EVENT_LOG": "postgres", "DATABASE_LISTEN_URL": "mysql://x"], "DATABASE_LISTEN_URL"),
         ("tutorline-stream", ["STREAM_EVENT_LOG_LOST_SECONDS": "0"], "STREAM_EVENT_LOG_LOST_SECONDS"),
+        ("tutorline-worker", ["DELTA_PACE_MS": "soon"], "DELTA_PACE_MS"),
     ])
     func aBadSettingStopsTheProcessWithOneLine(executable: String, environment: [String: String], variable: String) throws {
         let folder = NSTemporaryDirectory() + "tutorline-config-\(UUID().uuidString.prefix(8))"

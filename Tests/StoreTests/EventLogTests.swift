@@ -49,14 +49,14 @@ import Testing
     @Test(arguments: EventLogMode.allCases) func aWriterNumbersOnFromWhatAnEarlierAttemptWrote(kind: EventLogMode) async throws {
         try await Self.withLog(kind) { fixture in
             let job = UUID()
-            let first = try await fixture.log.writer(for: job)
+            let first = try await fixture.log.writer(for: job, startsEmpty: true)
             #expect(first.existingFrames.isEmpty && first.lastEventId == 0)
             #expect(try first.append(event: "status", data: #"{"status":"PROCESSING"}"#) == 1)
             #expect(try first.append(event: "delta", data: #"{"text":"Hel"}"#) == 2)
             #expect(try first.append(event: "delta", data: "two\nlines") == 3)
             try await first.flush()
 
-            let second = try await fixture.log.writer(for: job)
+            let second = try await fixture.log.writer(for: job, startsEmpty: false)
             #expect(second.existingFrames.map(\.id) == [1, 2, 3])
             #expect(second.existingFrames.map(\.event) == ["status", "delta", "delta"])
             #expect(second.existingFrames[2].data == "two\nlines")
@@ -77,7 +77,7 @@ import Testing
     @Test(arguments: EventLogMode.allCases) func aReplicaReadsInChunksAndStepsOverAFrameLongerThanOne(kind: EventLogMode) async throws {
         try await Self.withLog(kind) { fixture in
             let job = UUID()
-            let writer = try await fixture.log.writer(for: job)
+            let writer = try await fixture.log.writer(for: job, startsEmpty: false)
             for index in 1...10 { try writer.append(event: "delta", data: String(repeating: "\(index % 10)", count: 100)) }
             try writer.append(event: "completed", data: String(repeating: "x", count: 5000))
             try await writer.flush()
@@ -107,7 +107,7 @@ import Testing
         try await Self.withLog(kind) { fixture in
             func job(ended: Bool, age hours: Double) async throws -> UUID {
                 let job = UUID()
-                let writer = try await fixture.log.writer(for: job)
+                let writer = try await fixture.log.writer(for: job, startsEmpty: false)
                 try writer.append(event: "status", data: #"{"status":"PROCESSING"}"#)
                 try writer.append(event: "delta", data: #"{"text":"Hi"}"#)
                 if ended { try writer.append(event: "completed", data: #"{"answer":"Hi\n\nthere"}"#) }
@@ -124,7 +124,7 @@ import Testing
             let pruner = EventLogPruner(log: fixture.log, retention: .seconds(24 * 3600), logger: Logger(label: "test"))
             #expect(try await pruner.prune() == 2)
             for (job, kept) in [(endedOld, false), (endedRecent, true), (unendedOld, true), (unendedAncient, false)] {
-                #expect(try await fixture.log.writer(for: job).existingFrames.isEmpty != kept)
+                #expect(try await fixture.log.writer(for: job, startsEmpty: false).existingFrames.isEmpty != kept)
             }
             #expect(try await pruner.prune() == 0)
         }
@@ -164,7 +164,7 @@ import Testing
                 try await mirror.prepare(job: watched)
                 #expect(try mirror.read(job: watched, from: 0) == nil)
                 // The feed may take a moment to listen; an append before then is read on resync.
-                let writer = try await log.writer(for: watched)
+                let writer = try await log.writer(for: watched, startsEmpty: false)
                 try writer.append(event: "status", data: #"{"status":"PROCESSING"}"#)
                 try await writer.flush()
                 try await Self.eventually { try mirror.read(job: watched, from: 0)?.frames.count == 1 }
@@ -176,7 +176,7 @@ import Testing
                 #expect(changes.withLock { $0 }.allSatisfy { $0 == watched })
 
                 let other = UUID()
-                try await log.writer(for: other).append(event: "status", data: "{}")
+                try await log.writer(for: other, startsEmpty: false).append(event: "status", data: "{}")
                 #expect(mirror.heldJobs == 1, "nothing is held for a job nobody waits on here")
             }
         }
