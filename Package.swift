@@ -218,8 +218,7 @@ let package = Package(
         .executableTarget(
             name: "Bench",
             dependencies: [
-                "TestSupport", "SSE", "EventLog", "Spool", "PostgresEventLog", "PostgresStore", "StreamTokens",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                "TestSupport", "SSE", "EventLog", "Spool", "PostgresEventLog", "StreamTokens",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),

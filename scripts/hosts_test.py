@@ -399,18 +399,20 @@ def run(hosts):
         browser.done.wait(60)
         check_exact(browser, accepted, f"a browser on {host.upper()}", origin)
 
+    def browsers_through_proxy(question):
+        started = []
+        for index in range(6):
+            accepted = ask(f"{question} ({index})", origin)
+            browser = Browser(stream_url(accepted, origin))
+            started.append((accepted, browser))
+            browser.start()
+        return started
+
     print("B's replica killed mid-stream")
-    killed = threading.Event()
-    moving = []
-    for index in range(6):
-        accepted = ask(f"What will I build in the course? ({index})", origin)
-        browser = Browser(stream_url(accepted, origin))
-        moving.append((accepted, browser))
-        browser.start()
+    moving = browsers_through_proxy("What will I build in the course?")
     wait_until(lambda: all(browser.deltas >= 2 for _, browser in moving), "every browser has deltas", 30)
     on_b = [browser for accepted, browser in moving if accepted["jobId"] in b.log("stream")]
     b.kill("stream")
-    killed.set()
     check(len(on_b) > 0, f"{len(on_b)} of {len(moving)} browsers were on B when it was killed")
     for accepted, browser in moving:
         browser.done.wait(60)
@@ -419,12 +421,7 @@ def run(hosts):
     b.start("stream", [f"{BIN}/tutorline-stream"], env("b", 8081), port=8081)
 
     print("B cut off from Postgres mid-stream")
-    cut = []
-    for index in range(6):
-        accepted = ask(f"Who teaches the course? ({index})", origin)
-        browser = Browser(stream_url(accepted, origin))
-        cut.append((accepted, browser))
-        browser.start()
+    cut = browsers_through_proxy("Who teaches the course?")
     wait_until(lambda: all(browser.deltas >= 1 for _, browser in cut), "every browser has deltas", 30)
     b_log_before = len(b.log("stream"))
     on_b = [browser for accepted, browser in cut if accepted["jobId"] in b.log("stream")]

@@ -9,8 +9,6 @@ import NIOPosix
 import EventLog
 import Logging
 import PostgresEventLog
-import PostgresNIO
-import PostgresStore
 import SSE
 import Spool
 import StreamTokens
@@ -52,15 +50,9 @@ struct Fanout: AsyncParsableCommand {
             }
             defer { for stream in streams.dropFirst() { stream.signal(SIGKILL) } }
             guard mode == .postgres else { return try await measure(system, streams: streams, log: Spool(directory: system.spoolDir)) }
-            guard let url = PostgresURL(system.databaseURL) else { throw ValidationError("bad database URL") }
-            let client = PostgresClient(configuration: url.clientConfiguration(maximumConnections: 8), backgroundLogger: Logger(label: "bench"))
-            return try await withThrowingTaskGroup(of: String?.self) { group in
-                group.addTask {
-                    await client.run()
-                    return nil
-                }
-                defer { group.cancelAll() }
-                return try await measure(system, streams: streams, log: PostgresEventLog(client: client, logger: Logger(label: "bench")))
+            let started = streams
+            return try await withPostgresClient(url: system.databaseURL, maximumConnections: 8) { client, _ in
+                try await measure(system, streams: started, log: PostgresEventLog(client: client, logger: Logger(label: "bench")))
             }
         }
         print(report)
@@ -69,8 +61,6 @@ struct Fanout: AsyncParsableCommand {
     func measure(_ system: TestSystem, streams: [ServiceProcess], log: any EventLog) async throws -> String {
         let appender = Appender(log: log)
         let issuer = StreamTokenIssuer(keys: try await StreamTokenKeys(secret: system.streamTokenSecret))
-        // Writers are opened per append, as the worker does per job: 10,000 open files would
-        // crowd out the client sockets under the file limit.
         var jobs: [UUID] = []
         var paths: [String] = []
         for _ in 0..<connections {

@@ -36,8 +36,15 @@ public func withPostgresClient<T: Sendable>(_ body: @Sendable (PostgresClient) a
 
 /// The same, with the database's URL.
 public func withPostgresClient<T: Sendable>(_ body: @Sendable (PostgresClient, PostgresURL) async throws -> T) async throws -> T {
-    let url = try require(PostgresURL(try await TestDatabase.create()), "bad test database URL")
-    let client = PostgresClient(configuration: url.clientConfiguration(maximumConnections: 16), backgroundLogger: Logger(label: "test"))
+    try await withPostgresClient(url: try await TestDatabase.create(), body)
+}
+
+/// Runs `body` with a client of the database `url` names, running while `body` runs.
+public func withPostgresClient<T: Sendable>(
+    url raw: String, maximumConnections: Int = 16, _ body: @Sendable (PostgresClient, PostgresURL) async throws -> T
+) async throws -> T {
+    let url = try require(PostgresURL(raw), "bad database URL")
+    let client = PostgresClient(configuration: url.clientConfiguration(maximumConnections: maximumConnections), backgroundLogger: Logger(label: "test"))
     return try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask {
             await client.run()
