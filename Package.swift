@@ -128,7 +128,11 @@ let package = Package(
         ),
         .target(
             name: "SQLiteStore",
-            dependencies: ["Jobs", "Knowledge", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "Jobs", "Knowledge", "FileEvents",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Shared/SQLiteStore"
         ),
         .target(
@@ -168,7 +172,7 @@ let package = Package(
             name: "ServiceSupport",
             dependencies: [
                 "Jobs", "Knowledge", "HTTPSupport",
-                "PostgresStore", "SQLiteStore", "FileEvents", "StreamTokens", "EventLog", "Spool", "PostgresEventLog",
+                "PostgresStore", "SQLiteStore", "StreamTokens", "EventLog", "Spool", "PostgresEventLog",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -49,19 +49,3 @@ struct QueryRequest: Decodable {
         return uuid
     }
 }
-
-/// The 202 body.
-struct QueryAccepted: Encodable {
-    var jobId: String
-    var status: String
-    var streamUrl: String
-    var pollUrl: String
-}
-
-/// The legacy polling body.
-struct JobStatusBody: Encodable {
-    var jobId: String
-    var status: String
-    var result: JobResult?
-    var errorMessage: String?
-}

@@ -27,23 +27,10 @@ public final class StreamAdmission: Sendable {
         return admitted ? StreamPermit(admission: self, key: key) : nil
     }
 
-    fileprivate func release(_ key: String) {
+    func release(_ key: String) {
         open.withLock { open in
             let count = open[key, default: 0] - 1
             open[key] = count > 0 ? count : nil
         }
     }
-}
-
-/// One admitted stream; its end (the last reference going) frees the place.
-public final class StreamPermit: Sendable {
-    let admission: StreamAdmission
-    let key: String
-
-    init(admission: StreamAdmission, key: String) {
-        self.admission = admission
-        self.key = key
-    }
-
-    deinit { admission.release(key) }
 }

@@ -9,24 +9,3 @@ public protocol JobHandler: Sendable {
     /// Ends the job as failed: records the failure in the store, then tells the browser.
     func finishFailed(_ job: Job, failure: JobFailure) async
 }
-
-/// Why a job could not be answered, and whether trying again may help.
-public struct JobFailure: Error, Sendable, Equatable {
-    /// A snake_case code for clients (`llm_unavailable`, `llm_rejected`, ...).
-    public var code: String
-    /// A message for a person.
-    public var message: String
-    /// Whether a later attempt may succeed (rate limits, 5xx, timeouts, lost connections).
-    public var isTransient: Bool
-
-    public init(code: String, message: String, isTransient: Bool) {
-        self.code = code
-        self.message = message
-        self.isTransient = isTransient
-    }
-
-    /// The job's lease passed to another worker; this worker must stop touching it.
-    public static let leaseLost = JobFailure(code: "lease_lost", message: "The job was taken over by another worker.", isTransient: false)
-    /// The worker is shutting down and gave the job back to the queue.
-    public static let released = JobFailure(code: "released", message: "The worker shut down; another takes the job.", isTransient: true)
-}

@@ -1,12 +1,6 @@
 import Logging
 import PostgresNIO
 
-/// The SQL of a statement every job runs. Parameters carry explicit casts (`$1::uuid`) because
-/// the server infers their types when it prepares the statement.
-protocol PreparedSQL: SendableMetatype {
-    static var text: String { get }
-}
-
 /// A statement Postgres parses and plans once per connection rather than at every call: at a
 /// few hundred jobs a second, planning the same handful of statements again was about 40% of the
 /// server's CPU (docs/BENCHMARKS.md). The `SQL` type names it.

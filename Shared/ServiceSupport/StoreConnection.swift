@@ -1,4 +1,3 @@
-import FileEvents
 import Foundation
 import Jobs
 import Knowledge
@@ -60,58 +59,10 @@ public struct StoreConnection: Sendable {
                 knowledge: SQLiteKnowledgeStore(database: database),
                 services: [],
                 migrate: { try await database.migrate() },
-                makeJobListener: { doorbell in
-                    // SQLite has no NOTIFY; a commit writes the database's WAL file, so a write to it
-                    // may mean a new job. The worker's own writes ring too; a claim attempt starts
-                    // with a cheap read, so that costs little.
-                    let file = URL(fileURLWithPath: path)
-                    let wal = file.lastPathComponent + "-wal"
-                    return DirectoryWatcher(directory: file.deletingLastPathComponent().path, logger: logger) { change in
-                        if change == .file(wal) || change == .unknown { doorbell.ring() }
-                    }
-                },
+                makeJobListener: { doorbell in SQLiteJobListener.watcher(databasePath: path, doorbell: doorbell, logger: logger) },
                 pollInterval: .milliseconds(250),
                 postgresClient: nil
             )
-        }
-    }
-}
-
-/// Runs a `PostgresClient` as a service.
-struct PostgresClientService: Service {
-    let client: PostgresClient
-    let running: RunningSignal
-
-    func run() async throws {
-        await cancelWhenGracefulShutdown {
-            // `run()` marks the pool running in its first synchronous step, before any waiter
-            // resumed here can reach it on another thread.
-            running.signal()
-            await client.run()
-        }
-    }
-}
-
-/// Set once when a long-running part starts; whoever waits before then resumes at that moment.
-final class RunningSignal: Sendable {
-    private let state = Mutex<(isSet: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-
-    func signal() {
-        let waiters = state.withLock { state in
-            state.isSet = true
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume() }
-    }
-
-    func wait() async {
-        await withCheckedContinuation { continuation in
-            let isSet = state.withLock { state in
-                if !state.isSet { state.waiters.append(continuation) }
-                return state.isSet
-            }
-            if isSet { continuation.resume() }
         }
     }
 }

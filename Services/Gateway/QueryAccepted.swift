@@ -1,0 +1,11 @@
+import Foundation
+import HTTPSupport
+import Jobs
+
+/// The 202 body.
+struct QueryAccepted: Encodable {
+    var jobId: String
+    var status: String
+    var streamUrl: String
+    var pollUrl: String
+}

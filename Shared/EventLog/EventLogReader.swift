@@ -1,0 +1,28 @@
+import Foundation
+
+/// How a stream replica reads jobs' logs: synchronously, on a connection's event loop, once
+/// ``prepare(job:)`` has made the job's log readable here.
+///
+/// Positions are byte offsets into the job's frames laid end to end, the same in both logs.
+public protocol EventLogReader: Sendable {
+    /// Makes the job's log readable by ``read(job:from:maximumBytes:wholeLongFrame:)`` (the
+    /// Postgres log loads it into memory; the spool has nothing to do). Call after subscribing
+    /// to the job's changes, so that no append falls between.
+    func prepare(job: UUID) async throws(EventLogError)
+
+    /// The complete frames from `offset` on: `nil` when the job has no log yet. At most
+    /// `maximumBytes` (more only when one frame is longer, unless `wholeLongFrame` is false: then
+    /// no frame, `isPartial` set, and ``skipFrame(job:at:chunk:)`` steps over it).
+    func read(job: UUID, from offset: Int, maximumBytes: Int, wholeLongFrame: Bool) throws(EventLogError) -> EventLogRead?
+
+    /// The `event:` and `id:` lines of the frame at `offset`, and the offset past it, without
+    /// holding the whole frame; nil when it is not complete yet.
+    func skipFrame(job: UUID, at offset: Int, chunk: Int) throws(EventLogError) -> (header: EventFrame, next: Int)?
+}
+
+extension EventLogReader {
+    /// Reads everything from `offset` on.
+    public func read(job: UUID, from offset: Int) throws(EventLogError) -> EventLogRead? {
+        try read(job: job, from: offset, maximumBytes: .max, wholeLongFrame: true)
+    }
+}
