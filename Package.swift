@@ -119,7 +119,7 @@ let package = Package(
         .target(
             name: "PostgresEventLog",
             dependencies: [
-                "EventLog", "PostgresStore", "SSE",
+                "EventLog", "SSE",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

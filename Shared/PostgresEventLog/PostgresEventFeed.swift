@@ -45,7 +45,9 @@ public struct PostgresEventFeed: Service {
     }
 
     public func run() async throws {
-        let down = Outage()
+        // Down until the first LISTEN is in place: a replica that never hears the log gives up
+        // its streams like one that lost it.
+        let down = Outage(since: .now)
         await withDiscardingTaskGroup { group in
             group.addTask { await watchdog(down) }
             await cancelWhenGracefulShutdown { await listenForever(down) }
@@ -59,6 +61,8 @@ public struct PostgresEventFeed: Service {
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(500))
             guard let since = down.since else {
+                // Back: streams are taken again (also undoing a give-up that raced the return).
+                if gaveUp { mirror.resynchronize() }
                 gaveUp = false
                 continue
             }
@@ -78,11 +82,19 @@ public struct PostgresEventFeed: Service {
             connectionID += 1
             let id = connectionID
             do {
-                let connection = try await withDeadline(configuration.probeTimeout + .seconds(2)) { [self] in
+                let setup = configuration.probeTimeout + .seconds(2)
+                let connection = try await Deadline.run(setup, discard: { connection in Task { try? await connection.close() } }) { [self] in
                     try await PostgresConnection.connect(configuration: self.connection, id: id, logger: logger)
                 }
                 defer { Task { try? await connection.close() } }
+                // LISTEN has the same bound: on a link cut after the connect it would wait for minutes.
+                let listening = Outage(since: nil)
+                Task {
+                    try? await Task.sleep(for: setup)
+                    if listening.since == nil { try? await connection.close() }
+                }
                 try await connection.listen(on: PostgresEventLog.channel) { notifications in
+                    listening.begin()
                     if down.end() { logger.notice("event log connection restored") }
                     backoff = .milliseconds(250)
                     // Appends made while no one listened are in the table only.
@@ -113,40 +125,24 @@ public struct PostgresEventFeed: Service {
         let logger = logger
         while true {
             try await Task.sleep(for: configuration.probeInterval)
-            _ = try await withDeadline(configuration.probeTimeout) {
-                try await connection.query("SELECT 1", logger: logger)
+            _ = try await Deadline.run(configuration.probeTimeout) {
+                // Read to the end: the query's answer, not only its acceptance.
+                for try await _ in try await connection.query("SELECT 1", logger: logger) {}
             }
             mirror.evict(keeping: watchedJobs())
         }
     }
 
     private struct FeedEnded: Error {}
-    private struct DeadlinePassed: Error {}
 
-    /// Runs `operation`, giving up on it after `limit`. Unstructured on purpose: a query on a cut
-    /// link does not end when cancelled; it ends with its connection, closed by the caller.
-    private func withDeadline<T: Sendable>(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-        let once = ResumeOnce<T>()
-        return try await withCheckedThrowingContinuation { continuation in
-            once.set(continuation)
-            let work = Task {
-                do {
-                    once.resume(with: .success(try await operation()))
-                } catch {
-                    once.resume(with: .failure(error))
-                }
-            }
-            Task {
-                try? await Task.sleep(for: limit)
-                if once.resume(with: .failure(DeadlinePassed())) { work.cancel() }
-            }
-        }
-    }
 }
 
-/// Since when the listening connection has been down, nil while it is up.
+/// Since when something happened (the listening connection went down, LISTEN was in place),
+/// nil until then.
 private final class Outage: Sendable {
-    private let start = Mutex<ContinuousClock.Instant?>(nil)
+    private let start: Mutex<ContinuousClock.Instant?>
+
+    init(since: ContinuousClock.Instant?) { start = Mutex(since) }
 
     var since: ContinuousClock.Instant? { start.withLock { $0 } }
 
@@ -155,19 +151,4 @@ private final class Outage: Sendable {
 
     /// Marks it up; returns whether it was down.
     func end() -> Bool { start.withLock { $0.take() } != nil }
-}
-
-/// A continuation resumed by whichever comes first.
-private final class ResumeOnce<T: Sendable>: Sendable {
-    private let continuation = Mutex<CheckedContinuation<T, any Error>?>(nil)
-
-    func set(_ continuation: CheckedContinuation<T, any Error>) { self.continuation.withLock { $0 = continuation } }
-
-    /// Resumes with `result` unless already resumed; returns whether this call did.
-    @discardableResult
-    func resume(with result: Result<T, any Error>) -> Bool {
-        guard let continuation = continuation.withLock({ $0.take() }) else { return false }
-        continuation.resume(with: result)
-        return true
-    }
 }

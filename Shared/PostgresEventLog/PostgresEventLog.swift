@@ -2,7 +2,6 @@ import EventLog
 import Foundation
 import Logging
 import PostgresNIO
-import PostgresStore
 
 /// The event log in Postgres (`EVENT_LOG=postgres`): for deployments whose instances share no
 /// disk. Each paced append is one statement that inserts its frames into `job_events` and
@@ -79,10 +78,10 @@ public struct PostgresEventLog: EventLog {
         let ids = frames.map { Int32(clamping: $0.id) }
         let texts = frames.map(\.frame)
         let terminal = frames.map(\.isTerminal)
-        _ = try await run { client, logger in
+        try await run { client, logger in
             // The data-modifying CTE runs whole before the notification is taken; both take effect
             // at commit, together.
-            try await client.query(
+            let rows = try await client.query(
                 """
                 WITH appended AS (
                     INSERT INTO job_events (job_id, event_id, frame, is_terminal)
@@ -94,16 +93,24 @@ public struct PostgresEventLog: EventLog {
                 """,
                 logger: logger
             )
+            // postgres-nio returns once the statement is accepted: its failure (a duplicate id,
+            // a read-only server) comes with the rows.
+            for try await _ in rows {}
         }
     }
 
+    /// How long one statement may take, connection included.
+    static let deadline: Duration = .seconds(5)
+
+    /// Runs a statement within ``deadline`` without waiting past it for a query stuck on a cut
+    /// link (``Deadline``); every failure is `unavailable`.
     private func run<T: Sendable>(
         _ operation: @escaping @Sendable (PostgresClient, Logger) async throws -> T
     ) async throws(EventLogError) -> T {
         let client = client
         let logger = logger
         do {
-            return try await PostgresOperation.run { try await operation(client, logger) }
+            return try await Deadline.run(Self.deadline) { try await operation(client, logger) }
         } catch {
             throw EventLogError(.unavailable, reason: "\(error)")
         }

@@ -19,7 +19,8 @@ public final class PostgresEventMirror: EventLogReader {
         var lastId = 0
         var isLoaded = false
         var modified = Date()
-        let created = ContinuousClock.now
+        /// When a stream last opened on it: eviction spares a log a browser has just come back to.
+        var lastPrepared = ContinuousClock.now
         var waiters: [CheckedContinuation<EventLogError?, Never>] = []
 
         /// Appends the frames that continue the log; returns whether any did.
@@ -78,6 +79,7 @@ public final class PostgresEventMirror: EventLogReader {
         let failure = await withCheckedContinuation { (continuation: CheckedContinuation<EventLogError?, Never>) in
             let answer = state.withLock { state -> EventLogError?? in
                 guard state.available else { return .some(EventLogError(.unavailable, reason: "this replica does not hear the event log")) }
+                state.logs[job]?.lastPrepared = .now
                 if state.logs[job]?.isLoaded == true { return .some(nil) }
                 state.logs[job, default: Log()].waiters.append(continuation)
                 state.stale.insert(job)
@@ -128,19 +130,20 @@ public final class PostgresEventMirror: EventLogReader {
             logger.warning("unreadable event notification", metadata: ["bytes": "\(payload.utf8.count)"])
             return
         }
+        // Split outside the lock that every connection's read takes.
+        let frames = notification.frames.map { EventFrame.split(ArraySlice($0.utf8)).frames }
         let grew = state.withLock { state -> Bool in
             // Jobs nobody waits on here cost a dictionary lookup.
-            guard var log = state.logs[notification.job] else { return false }
+            guard let log = state.logs[notification.job] else { return false }
             guard log.isLoaded else {
                 // Its first read is under way and may not see this append: read again after it.
                 state.stale.insert(notification.job)
                 return false
             }
             guard notification.lastId > log.lastId else { return false }
-            if let frames = notification.frames, notification.firstId <= log.lastId + 1 {
-                let grew = log.append(EventFrame.split(ArraySlice(frames.utf8)).frames)
-                state.logs[notification.job] = log
-                return grew
+            if let frames, notification.firstId <= log.lastId + 1 {
+                // In place: a copy of the log would cost its whole length per append.
+                return state.logs[notification.job]?.append(frames) ?? false
             }
             state.stale.insert(notification.job)
             return false
@@ -154,7 +157,8 @@ public final class PostgresEventMirror: EventLogReader {
     func resynchronize() {
         state.withLock { state in
             state.available = true
-            for (job, log) in state.logs where log.isLoaded { state.stale.insert(job) }
+            // Logs still loading too: their first read may have run before the connection came back.
+            for job in state.logs.keys { state.stale.insert(job) }
         }
         fetchIfIdle()
     }
@@ -177,7 +181,7 @@ public final class PostgresEventMirror: EventLogReader {
     func evict(keeping watched: Set<UUID>, olderThan age: Duration = .seconds(10)) {
         let now = ContinuousClock.now
         state.withLock { state in
-            for (job, log) in state.logs where !watched.contains(job) && log.waiters.isEmpty && now - log.created > age {
+            for (job, log) in state.logs where !watched.contains(job) && log.waiters.isEmpty && now - log.lastPrepared > age {
                 state.logs[job] = nil
                 state.stale.remove(job)
             }
@@ -216,13 +220,11 @@ public final class PostgresEventMirror: EventLogReader {
                 var grown: [UUID] = []
                 var ready: [CheckedContinuation<EventLogError?, Never>] = []
                 state.withLock { state in
-                    for (job, _) in wanted {
-                        guard var log = state.logs[job] else { continue }
-                        if log.append(found[job] ?? []) { grown.append(job) }
-                        log.isLoaded = true
-                        ready += log.waiters
-                        log.waiters = []
-                        state.logs[job] = log
+                    for (job, _) in wanted where state.logs[job] != nil {
+                        if state.logs[job]?.append(found[job] ?? []) == true { grown.append(job) }
+                        state.logs[job]?.isLoaded = true
+                        ready += state.logs[job]?.waiters ?? []
+                        state.logs[job]?.waiters = []
                     }
                 }
                 for waiter in ready { waiter.resume(returning: nil) }

@@ -5,14 +5,14 @@ import PostgresNIO
 ///
 /// While Postgres is down, the client's pool keeps a query waiting for a connection that cannot
 /// be made; a caller (the gateway answering 503, a worker backing off) needs an answer instead.
-package enum PostgresOperation {
+enum PostgresOperation {
     /// How long one operation may wait, connection included.
     static let deadline: Duration = .seconds(5)
 
     /// Runs `operation` within ``deadline``, turning connection failures and the deadline into
     /// ``JobStoreError/unavailable(_:)``; errors the server reports pass through.
     /// - Parameter deadline: `nil` for operations that may rightly take long (migrations).
-    package static func run<T: Sendable>(deadline: Duration? = deadline, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+    static func run<T: Sendable>(deadline: Duration? = deadline, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
         do {
             guard let deadline else { return try await operation() }
             return try await withThrowingTaskGroup(of: T?.self) { group in

@@ -130,6 +130,25 @@ import Testing
         }
     }
 
+    /// Two writers numbering the same ids (an attempt that lost its lease still writing): the
+    /// second's append fails and says so, at its flush and at every later append.
+    @Test func aRowThatCannotBeWrittenFailsTheWriter() async throws {
+        try await withPostgresClient { client in
+            let logger = Logger(label: "test")
+            try await PostgresJobStore(client: client, logger: logger).migrate()
+            let log = PostgresEventLog(client: client, logger: logger)
+            let job = UUID()
+            let first = try await log.writer(for: job, startsEmpty: true)
+            let second = try await log.writer(for: job, startsEmpty: true)
+            try first.append(event: "delta", data: "mine")
+            try await first.flush()
+            try second.append(event: "delta", data: "theirs")
+            await #expect(throws: EventLogError.self) { try await second.flush() }
+            #expect(throws: EventLogError.self) { try second.append(event: "delta", data: "more") }
+            #expect(try await log.writer(for: job, startsEmpty: false).existingFrames.map(\.data) == ["mine"])
+        }
+    }
+
     @Test func aNotificationCarriesItsFramesWhenTheyFitAndOnlyTheRangeOtherwise() throws {
         let job = UUID()
         let frames = ServerSentEvent(event: "delta", data: "a", id: "3").framed + ServerSentEvent(event: "delta", data: "b", id: "4").framed
