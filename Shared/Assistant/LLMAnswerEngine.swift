@@ -28,7 +28,7 @@ public struct LLMAnswerEngine: AnswerEngine {
             if let detail = error.detail {
                 logger.warning("language model error", metadata: ["job": "\(context.job.id.lowercasedString)", "code": "\(error.code.rawValue)", "detail": "\(detail)"])
             }
-            throw JobFailure(code: error.code.rawValue, message: error.message, isTransient: error.isTransient)
+            throw JobFailure(code: error.code.rawValue, message: error.message, isTransient: error.isTransient, retryAfter: error.retryAfter)
         }
         var (tail, suggestions) = splitter.withLock { $0.finish() }
         if completion.reachedLengthLimit {

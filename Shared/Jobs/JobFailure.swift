@@ -8,11 +8,14 @@ public struct JobFailure: Error, Sendable, Equatable {
     public var message: String
     /// Whether a later attempt may succeed (rate limits, 5xx, timeouts, lost connections).
     public var isTransient: Bool
+    /// The least wait before the next attempt, when the cause said (a model's `Retry-After`).
+    public var retryAfter: Duration?
 
-    public init(code: String, message: String, isTransient: Bool) {
+    public init(code: String, message: String, isTransient: Bool, retryAfter: Duration? = nil) {
         self.code = code
         self.message = message
         self.isTransient = isTransient
+        self.retryAfter = retryAfter
     }
 
     /// The job's lease passed to another worker; this worker must stop touching it.

@@ -140,7 +140,10 @@ public struct JobWorker: Service {
             _ = try? await store.requeue(jobId: job.id, leaseToken: leaseToken, after: .zero, reason: failure.message)
         case .failure(let failure) where failure.isTransient && job.attempts < job.maxAttempts:
             count("retried")
-            let delay = configuration.retry.delay(afterAttempt: job.attempts)
+            // A provider that said how long to wait is believed, within the policy's longest delay
+            // times six (a minute by default): a job is not parked for an hour on one header.
+            let asked = min(failure.retryAfter ?? .zero, configuration.retry.maxDelay * 6)
+            let delay = max(configuration.retry.delay(afterAttempt: job.attempts), asked)
             logger.warning("transient failure, retrying", metadata: ["code": "\(failure.code)", "delay": "\(delay)"])
             do {
                 _ = try await store.requeue(jobId: job.id, leaseToken: leaseToken, after: delay, reason: failure.message)

@@ -110,7 +110,7 @@ public struct ChatCompletionClient: Sendable {
                 let response = try await http.execute(prepared, timeout: .nanoseconds(Int64(configuration.requestTimeout.nanoseconds)), logger: logger)
                 guard (200..<300).contains(response.status.code) else {
                     let text = (try? await response.body.collect(upTo: 4096)).map { String(buffer: $0) } ?? ""
-                    throw LLMError.forStatus(Int(response.status.code), body: text)
+                    throw LLMError.forStatus(Int(response.status.code), body: text, retryAfter: response.headers.first(name: "Retry-After"))
                 }
                 let isEventStream = response.headers.first(name: "Content-Type")?.contains("text/event-stream") ?? true
                 if isEventStream {

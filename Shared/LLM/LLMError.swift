@@ -1,3 +1,5 @@
+import Foundation
+
 /// Why a chat completion failed, and whether trying again may help.
 public struct LLMError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Code: String, Sendable {
@@ -24,12 +26,15 @@ public struct LLMError: Error, Sendable, Equatable, CustomStringConvertible {
     public let status: Int?
     /// What the provider said (its error body), for logs only: it may name keys or accounts.
     public let detail: String?
+    /// How long the provider asked us to wait (`Retry-After` on a 429 or 503).
+    public let retryAfter: Duration?
 
-    public init(_ code: Code, _ message: String, status: Int? = nil, detail: String? = nil) {
+    public init(_ code: Code, _ message: String, status: Int? = nil, detail: String? = nil, retryAfter: Duration? = nil) {
         self.code = code
         self.message = message
         self.status = status
         self.detail = detail
+        self.retryAfter = retryAfter
     }
 
     /// Whether a later attempt may succeed.
@@ -40,11 +45,13 @@ public struct LLMError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// Classifies an HTTP status that is not a success.
-    public static func forStatus(_ status: Int, body: String) -> LLMError {
+    /// Classifies an HTTP status that is not a success; `retryAfter` is its `Retry-After` header.
+    public static func forStatus(_ status: Int, body: String, retryAfter: String? = nil) -> LLMError {
         let detail = body.isEmpty ? nil : String(body.prefix(300))
+        let wait = retryAfter.flatMap(Self.parseRetryAfter)
         switch status {
-        case 429: return LLMError(.rateLimited, "The language model is rate limiting requests (HTTP 429).", status: status, detail: detail)
+        case 429: return LLMError(.rateLimited, "The language model is rate limiting requests (HTTP 429).", status: status, detail: detail, retryAfter: wait)
+        case 503: return LLMError(.unavailable, "The language model is busy (HTTP 503).", status: status, detail: detail, retryAfter: wait)
         case 401, 403: return LLMError(.unauthorized, "The language model refused our credentials (HTTP \(status)).", status: status, detail: detail)
         case 408: return LLMError(.timedOut, "The language model timed out (HTTP 408).", status: status, detail: detail)
         case 500...: return LLMError(.unavailable, "The language model is unavailable (HTTP \(status)).", status: status, detail: detail)
@@ -53,4 +60,16 @@ public struct LLMError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { "\(code.rawValue): \(message)" }
+
+    /// `Retry-After` as seconds, or as an HTTP date (RFC 9110); nil when neither.
+    static func parseRetryAfter(_ value: String) -> Duration? {
+        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        if let seconds = Int(trimmed), seconds >= 0 { return .seconds(seconds) }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        guard let date = formatter.date(from: trimmed) else { return nil }
+        return .milliseconds(max(0, Int(date.timeIntervalSinceNow * 1000)))
+    }
 }

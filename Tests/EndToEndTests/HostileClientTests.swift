@@ -113,8 +113,9 @@ struct HostileClientTests {
     @Test func readersThatNeverReadHoldLittleAndAreDropped() async throws {
         // Many streams on one token here: the bound per token is another test's.
         // Bounds long enough that the reading client (in a debug build, beside the whole suite) never
-        // stalls into them while it parses 3 MB: it once lost its connection at 5 s in a full run.
-        try await withTestSystem(environment: ["STREAM_STALL_SECONDS": "8", "STREAM_MAX_PER_TOKEN": "100", "HTTP_IDLE_TIMEOUT_SECONDS": "8"]) { system in
+        // stalls into them while it parses 3 MB: it lost its connection at 5 and 8 s in full runs
+        // on a machine also building.
+        try await withTestSystem(environment: ["STREAM_STALL_SECONDS": "12", "STREAM_MAX_PER_TOKEN": "100", "HTTP_IDLE_TIMEOUT_SECONDS": "12"]) { system in
             // A finished 3 MB answer in the spool, as a worker leaves it.
             let job = UUID()
             var file = ""
@@ -160,7 +161,7 @@ struct HostileClientTests {
             // Dropped: after the stall limit while the answer is unsent, or, when its end did go into
             // the socket, as an idle connection once the response is complete.
             for socket in stalled {
-                #expect(socket.isClosedByPeer(within: .seconds(20)), "dropped")
+                #expect(socket.isClosedByPeer(within: .seconds(30)), "dropped")
             }
         }
     }

@@ -21,6 +21,21 @@ struct RetryFlowTests {
         }
     }
 
+    /// A busy server (429 with `Retry-After`, as llama.cpp's and hosted APIs send) is asked again
+    /// no sooner than it said, though the retry policy alone would have come back at once.
+    @Test func aBusyServerIsAskedAgainNoSoonerThanItsRetryAfter() async throws {
+        try await withTestSystem { system in
+            let question = "One slot only [busyx1]"
+            let (_, url) = try await StreamTests.ask(system, question)
+            let stream = try await readEventStream(url)
+            #expect(stream.data(of: "completed")?["answer"] as? String == LLMStandIn.answer(to: question))
+            let calls = system.llm.requests.filter { $0.question == question }
+            try #require(calls.count == 2)
+            // JOB_RETRY_BASE_MS is 50 in tests: only the header explains a wait of two seconds.
+            #expect(calls[1].received - calls[0].received >= .milliseconds(1900))
+        }
+    }
+
     /// A model stopped at its length limit: the answer is kept, and says it was cut short.
     @Test(arguments: EventLogMode.allCases) func anAnswerAtTheLengthLimitIsKeptAndMarkedAsCutShort(eventLog: EventLogMode) async throws {
         try await withTestSystem(eventLog: eventLog) { system in

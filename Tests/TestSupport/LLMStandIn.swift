@@ -10,6 +10,7 @@ import Synchronization
 /// through; markers in the question script failures:
 ///
 /// - `[503xN]`: the first N calls answer 503, later ones stream normally.
+/// - `[busyxN]`: the first N calls answer 429 with `Retry-After: 2` (a local server with no free slot).
 /// - `[400]`: every call answers 400.
 /// - `[cutxN]`: the first N calls stream half the answer, then drop the connection.
 /// - `[stall]`: the first call streams a little, then goes quiet for 5 s.
@@ -31,6 +32,8 @@ public final class LLMStandIn: Sendable {
         public var maxTokens: Int?
         /// Whether the request asked for usage (`stream_options.include_usage`).
         public var includeUsage: Bool?
+        /// When it came.
+        public var received: ContinuousClock.Instant = .now
     }
 
     /// When the stand-in received a request, wrote its first piece, and finished: its own share of
@@ -137,6 +140,11 @@ public final class LLMStandIn: Sendable {
         }
         if let failures = Self.count(after: "[503x", in: question), call <= failures {
             return Response(status: .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: #"{"error":"overloaded"}"#)))
+        }
+        if let busy = Self.count(after: "[busyx", in: question), call <= busy {
+            var headers = HTTPFields()
+            headers[.retryAfter] = "2"
+            return Response(status: .tooManyRequests, headers: headers, body: .init(byteBuffer: ByteBuffer(string: #"{"error":"no free slot"}"#)))
         }
         if question.contains("[400]") {
             return Response(status: .badRequest, body: .init(byteBuffer: ByteBuffer(string: #"{"error":{"message":"bad model"}}"#)))

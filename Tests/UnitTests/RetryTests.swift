@@ -7,6 +7,21 @@ import TestSupport
 import Testing
 
 @Suite struct RetryPolicyTests {
+    @Test func retryAfterIsReadAsSecondsOrAsADate() throws {
+        #expect(LLMError.forStatus(429, body: "", retryAfter: "7").retryAfter == .seconds(7))
+        #expect(LLMError.forStatus(503, body: "", retryAfter: " 0 ").retryAfter == .zero)
+        let inAMinute = Date().addingTimeInterval(60)
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        let wait = try #require(LLMError.forStatus(429, body: "", retryAfter: formatter.string(from: inAMinute)).retryAfter)
+        #expect(wait > .seconds(55) && wait <= .seconds(60))
+        #expect(LLMError.forStatus(429, body: "", retryAfter: "soon").retryAfter == nil)
+        #expect(LLMError.forStatus(429, body: "").retryAfter == nil)
+        #expect(LLMError.forStatus(503, body: "").isTransient)
+    }
+
     @Test func delaysGrowWithJitterAndStayCapped() {
         let policy = RetryPolicy(baseDelay: .milliseconds(100), maxDelay: .seconds(2))
         for attempt in 1...10 {
