@@ -237,7 +237,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "Jobs", "Knowledge", "PostgresStore", "SQLiteStore", "SSE", "UserAuth",
+                "Jobs", "Knowledge", "EventLog", "PostgresStore", "SQLiteStore", "SSE", "UserAuth",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -260,7 +260,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["TestSupport", "StreamTokens", "SSE", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            dependencies: ["TestSupport", "EventLog", "StreamTokens", "SSE", .product(name: "AsyncHTTPClient", package: "async-http-client")],
             path: "Tests/EndToEndTests"
         ),
     ]

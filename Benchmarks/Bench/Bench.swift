@@ -1,3 +1,4 @@
+import EventLog
 import ArgumentParser
 import Foundation
 import SSE
@@ -48,7 +49,7 @@ struct Latency: AsyncParsableCommand {
         if engine == "offline" { environment["LLM_BASE_URL"] = "" }
         let llm = LLMStandIn(chunkDelay: .milliseconds(pieceDelay))
         let warmUp = 5
-        let (samples, elapsed) = try await withTestSystem(llm: llm, store: kind, eventLog: EventLogMode(rawValue: eventLog) ?? .spool, environment: environment) { system in
+        let (samples, elapsed) = try await withTestSystem(llm: llm, store: kind, eventLog: EventLogKind(rawValue: eventLog) ?? .spool, environment: environment) { system in
             for index in 0..<warmUp { _ = try await Self.measure(index: -1 - index, system: system, llm: llm) }
             let clock = ContinuousClock()
             let start = clock.now

@@ -40,7 +40,7 @@ struct Fanout: AsyncParsableCommand {
             "LOG_LEVEL": "warning", "STREAM_SILENCE_SECONDS": "600", "STREAM_TIMEOUT_SECONDS": "600",
             "STREAM_HEARTBEAT_SECONDS": String(heartbeat),
         ]
-        guard let mode = EventLogMode(rawValue: eventLog) else { throw ValidationError("--event-log is spool or postgres") }
+        guard let mode = EventLogKind(rawValue: eventLog) else { throw ValidationError("--event-log is spool or postgres") }
         let report = try await withTestSystem(store: mode == .postgres ? .postgres : .sqlite, eventLog: mode, environment: environment) { system in
             var streams = [system.stream]
             for index in 1..<max(1, replicas) {

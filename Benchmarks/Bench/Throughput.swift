@@ -1,3 +1,4 @@
+import EventLog
 import ArgumentParser
 import Foundation
 import NIOCore
@@ -26,7 +27,7 @@ struct Throughput: AsyncParsableCommand {
         ]
         if let spoolParent { environment["SPOOL_DIR"] = "\(spoolParent)/tutorline-bench-spool-\(UUID().uuidString.prefix(8))" }
         let llm = LLMStandIn(chunkDelay: .milliseconds(pieceDelay))
-        let (completed, failed, elapsed, statements) = try await withTestSystem(llm: llm, store: kind, eventLog: EventLogMode(rawValue: eventLog) ?? .spool, environment: environment) { system in
+        let (completed, failed, elapsed, statements) = try await withTestSystem(llm: llm, store: kind, eventLog: EventLogKind(rawValue: eventLog) ?? .spool, environment: environment) { system in
             for index in 0..<5 { _ = try await Latency.measure(index: -1 - index, system: system, llm: llm) }  // warm-up
             let statistics = kind == .postgres ? await StatementStatistics(database: system.databaseURL) : nil
             let clock = ContinuousClock()

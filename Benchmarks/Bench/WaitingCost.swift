@@ -1,3 +1,4 @@
+import EventLog
 import ArgumentParser
 import Foundation
 import NIOCore
@@ -20,7 +21,7 @@ struct WaitingCost: AsyncParsableCommand {
     func run() async throws {
         let llm = LLMStandIn(chunkDelay: .zero)
         let environment = ["LOG_LEVEL": "warning", "ANON_RATE_LIMIT": "0"]
-        let report = try await withTestSystem(llm: llm, store: .postgres, eventLog: EventLogMode(rawValue: eventLog) ?? .spool, environment: environment) { system in
+        let report = try await withTestSystem(llm: llm, store: .postgres, eventLog: EventLogKind(rawValue: eventLog) ?? .spool, environment: environment) { system in
             try await measure(system)
         }
         print(report)

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import EventLog
 import Glibc
 #endif
 import Foundation
@@ -15,7 +16,7 @@ struct FaultTests {
         { events in events.filter { $0.event == "delta" }.count >= count }
     }
 
-    @Test(arguments: EventLogMode.allCases) func aKilledStreamServiceIsResumedWithLastEventID(eventLog: EventLogMode) async throws {
+    @Test(arguments: EventLogKind.allCases) func aKilledStreamServiceIsResumedWithLastEventID(eventLog: EventLogKind) async throws {
         try await withTestSystem(llm: LLMStandIn(chunkDelay: .milliseconds(70)), eventLog: eventLog) { system in
             let question = "Resume me after a crash"
             let (_, url) = try await StreamTests.ask(system, question)
@@ -31,7 +32,7 @@ struct FaultTests {
         }
     }
 
-    @Test(arguments: EventLogMode.allCases) func onSIGTERMTheStreamServiceSendsBrowsersElsewhereAndExits(eventLog: EventLogMode) async throws {
+    @Test(arguments: EventLogKind.allCases) func onSIGTERMTheStreamServiceSendsBrowsersElsewhereAndExits(eventLog: EventLogKind) async throws {
         try await withTestSystem(llm: LLMStandIn(chunkDelay: .milliseconds(70)), eventLog: eventLog) { system in
             let (_, url) = try await StreamTests.ask(system, "Drain me gracefully")
             let before = try await readEventStream(url, stop: Self.untilDeltas(2))
@@ -53,7 +54,7 @@ struct FaultTests {
         }
     }
 
-    @Test(arguments: EventLogMode.allCases) func onSIGTERMTheWorkerFinishesItsJobThenExits(eventLog: EventLogMode) async throws {
+    @Test(arguments: EventLogKind.allCases) func onSIGTERMTheWorkerFinishesItsJobThenExits(eventLog: EventLogKind) async throws {
         try await withTestSystem(llm: LLMStandIn(chunkDelay: .milliseconds(60)), eventLog: eventLog) { system in
             let question = "Finish me before you go"
             let (jobId, url) = try await StreamTests.ask(system, question)

@@ -1,3 +1,4 @@
+import EventLog
 import Foundation
 import SSE
 import TestSupport
@@ -6,7 +7,7 @@ import Testing
 /// Question → 202 → stream → deltas → completed → legacy poll, through the three real executables.
 @Suite(.serialized)
 struct QueryFlowTests {
-    @Test(arguments: EventLogMode.allCases) func tutorQueryStreamsTheAnswerAndPollingAgrees(eventLog: EventLogMode) async throws {
+    @Test(arguments: EventLogKind.allCases) func tutorQueryStreamsTheAnswerAndPollingAgrees(eventLog: EventLogKind) async throws {
         try await withTestSystem(eventLog: eventLog) { system in
             let token = try await system.userToken("user-1")
             let question = "How does the context window limit the number of tokens?"
@@ -55,7 +56,7 @@ struct QueryFlowTests {
         }
     }
 
-    @Test(arguments: EventLogMode.allCases) func aBrowserThatConnectsAsTheJobFinishesStillGetsEveryPiece(eventLog: EventLogMode) async throws {
+    @Test(arguments: EventLogKind.allCases) func aBrowserThatConnectsAsTheJobFinishesStillGetsEveryPiece(eventLog: EventLogKind) async throws {
         // An instant model, so jobs often finish around the moment their browser connects: every
         // browser still gets the pieces that make up the answer. (A browser whose job finished
         // between the stream's first look at the spool and its store lookup once got `completed`
@@ -76,7 +77,7 @@ struct QueryFlowTests {
         }
     }
 
-    @Test(arguments: EventLogMode.allCases) func landingQueryStreamsAnonymously(eventLog: EventLogMode) async throws {
+    @Test(arguments: EventLogKind.allCases) func landingQueryStreamsAnonymously(eventLog: EventLogKind) async throws {
         try await withTestSystem(eventLog: eventLog) { system in
             let question = "Which course should I take first?"
             let accepted = try await TestHTTP.postJSON("\(system.gatewayURL)/api/landing-assistant/query", ["question": question])

@@ -1,3 +1,4 @@
+import EventLog
 import Foundation
 import TestSupport
 import Testing
@@ -5,7 +6,7 @@ import Testing
 /// Transient LLM failures are retried and the browser never sees text twice; permanent ones fail at once.
 @Suite(.serialized)
 struct RetryFlowTests {
-    @Test(arguments: EventLogMode.allCases) func transientFailuresAreRetriedUntilTheAnswerCompletes(eventLog: EventLogMode) async throws {
+    @Test(arguments: EventLogKind.allCases) func transientFailuresAreRetriedUntilTheAnswerCompletes(eventLog: EventLogKind) async throws {
         try await withTestSystem(eventLog: eventLog) { system in
             for question in ["Overloaded [503x2]", "Cut off [cutx1]", "Failed mid-answer [errorchunk]"] {
                 let (jobId, url) = try await StreamTests.ask(system, question)
@@ -37,7 +38,7 @@ struct RetryFlowTests {
     }
 
     /// A model stopped at its length limit: the answer is kept, and says it was cut short.
-    @Test(arguments: EventLogMode.allCases) func anAnswerAtTheLengthLimitIsKeptAndMarkedAsCutShort(eventLog: EventLogMode) async throws {
+    @Test(arguments: EventLogKind.allCases) func anAnswerAtTheLengthLimitIsKeptAndMarkedAsCutShort(eventLog: EventLogKind) async throws {
         try await withTestSystem(eventLog: eventLog) { system in
             let question = "Go on and on [length]"
             let (_, url) = try await StreamTests.ask(system, question)
@@ -49,7 +50,7 @@ struct RetryFlowTests {
         }
     }
 
-    @Test(arguments: EventLogMode.allCases) func aStallPastTheIdleTimeoutIsRetriedAndCompletes(eventLog: EventLogMode) async throws {
+    @Test(arguments: EventLogKind.allCases) func aStallPastTheIdleTimeoutIsRetriedAndCompletes(eventLog: EventLogKind) async throws {
         // 1 s of silence ends an attempt; the stand-in's first attempt stalls for 5 s.
         try await withTestSystem(eventLog: eventLog, environment: ["LLM_IDLE_TIMEOUT_SECONDS": "1"]) { system in
             let question = "Wait for me [stall]"

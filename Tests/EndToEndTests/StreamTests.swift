@@ -1,3 +1,4 @@
+import EventLog
 import Foundation
 import SSE
 import StreamTokens
@@ -14,7 +15,7 @@ struct StreamTests {
         return (try #require(body["jobId"] as? String), system.absolute(try #require(body["streamUrl"] as? String)))
     }
 
-    @Test(arguments: EventLogMode.allCases) func aReconnectWithLastEventIDGetsExactlyTheRest(eventLog: EventLogMode) async throws {
+    @Test(arguments: EventLogKind.allCases) func aReconnectWithLastEventIDGetsExactlyTheRest(eventLog: EventLogKind) async throws {
         try await withTestSystem(llm: LLMStandIn(chunkDelay: .milliseconds(60)), eventLog: eventLog) { system in
             let question = "Tell me about resuming"
             let (_, url) = try await Self.ask(system, question)
@@ -40,7 +41,7 @@ struct StreamTests {
 
     /// `timeout` means no progress: an answer whose pieces keep coming for longer than the stream
     /// timeout is streamed to its end (the contract's wording).
-    @Test(arguments: EventLogMode.allCases) func aStreamThatKeepsReceivingDeltasIsNeverTimedOut(eventLog: EventLogMode) async throws {
+    @Test(arguments: EventLogKind.allCases) func aStreamThatKeepsReceivingDeltasIsNeverTimedOut(eventLog: EventLogKind) async throws {
         try await withTestSystem(llm: LLMStandIn(chunkDelay: .milliseconds(300)), eventLog: eventLog, environment: ["STREAM_TIMEOUT_SECONDS": "2"]) { system in
             let question = "A slow model, a long answer"
             let (_, url) = try await Self.ask(system, question)
@@ -52,7 +53,7 @@ struct StreamTests {
         }
     }
 
-    @Test(arguments: EventLogMode.allCases) func aLateClientGetsTheReplayAndThenA204(eventLog: EventLogMode) async throws {
+    @Test(arguments: EventLogKind.allCases) func aLateClientGetsTheReplayAndThenA204(eventLog: EventLogKind) async throws {
         try await withTestSystem(eventLog: eventLog) { system in
             let (jobId, url) = try await Self.ask(system, "Late?")
             let live = try await readEventStream(url)
@@ -72,7 +73,7 @@ struct StreamTests {
         }
     }
 
-    @Test(arguments: EventLogMode.allCases) func aQueuedJobGetsStatusHeartbeatsAndThenTimeout(eventLog: EventLogMode) async throws {
+    @Test(arguments: EventLogKind.allCases) func aQueuedJobGetsStatusHeartbeatsAndThenTimeout(eventLog: EventLogKind) async throws {
         try await withTestSystem(eventLog: eventLog, environment: ["STREAM_TIMEOUT_SECONDS": "2.5", "STREAM_HEARTBEAT_SECONDS": "1"]) { system in
             await system.worker.stop()
             let (_, url) = try await Self.ask(system, "Anyone there?")
@@ -86,7 +87,7 @@ struct StreamTests {
         }
     }
 
-    @Test(arguments: EventLogMode.allCases) func aClientThatLeavesIsReleasedAtOnce(eventLog: EventLogMode) async throws {
+    @Test(arguments: EventLogKind.allCases) func aClientThatLeavesIsReleasedAtOnce(eventLog: EventLogKind) async throws {
         try await withTestSystem(eventLog: eventLog) { system in
             await system.worker.stop()
             let (_, url) = try await Self.ask(system, "Nobody will wait for this")
@@ -98,7 +99,7 @@ struct StreamTests {
         }
     }
 
-    @Test(arguments: EventLogMode.allCases) func aStreamThatEndedOnAKeptAliveConnectionIsReleased(eventLog: EventLogMode) async throws {
+    @Test(arguments: EventLogKind.allCases) func aStreamThatEndedOnAKeptAliveConnectionIsReleased(eventLog: EventLogKind) async throws {
         try await withTestSystem(eventLog: eventLog) { system in
             let (_, url) = try await Self.ask(system, "Short and sweet")
             let stream = try await readEventStream(url, keepAlive: true)
@@ -172,7 +173,7 @@ struct StreamTests {
         return line.flatMap { Double($0.split(separator: " ").last ?? "") }
     }
 
-    @Test(arguments: EventLogMode.allCases) func streamErrors(eventLog: EventLogMode) async throws {
+    @Test(arguments: EventLogKind.allCases) func streamErrors(eventLog: EventLogKind) async throws {
         try await withTestSystem(eventLog: eventLog, environment: ["CORS_ORIGINS": "http://app.example"]) { system in
             let (jobId, url) = try await Self.ask(system, "Errors?")
             _ = try await readEventStream(url)

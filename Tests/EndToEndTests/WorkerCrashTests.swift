@@ -1,3 +1,4 @@
+import EventLog
 import Foundation
 import TestSupport
 import Testing
@@ -6,7 +7,7 @@ import Testing
 /// the browser's stream carries on to `completed`, and history holds each message once.
 @Suite(.serialized)
 struct WorkerCrashTests {
-    @Test(arguments: EventLogMode.allCases) func aKilledWorkersJobIsFinishedByAnotherAndTheStreamContinues(eventLog: EventLogMode) async throws {
+    @Test(arguments: EventLogKind.allCases) func aKilledWorkersJobIsFinishedByAnotherAndTheStreamContinues(eventLog: EventLogKind) async throws {
         let environment = ["JOB_LEASE_SECONDS": "1", "JOB_RESCUE_SECONDS": "0.3", "STREAM_SILENCE_SECONDS": "30"]
         try await withTestSystem(llm: LLMStandIn(chunkDelay: .milliseconds(80)), eventLog: eventLog, environment: environment) { system in
             let question = "Explain streaming and reconnection in detail"

@@ -22,7 +22,7 @@ import Testing
         var age: @Sendable (UUID, Double) async throws -> Void
     }
 
-    static func withLog<T: Sendable>(_ kind: EventLogMode, _ body: @Sendable (Fixture) async throws -> T) async throws -> T {
+    static func withLog<T: Sendable>(_ kind: EventLogKind, _ body: @Sendable (Fixture) async throws -> T) async throws -> T {
         switch kind {
         case .spool:
             let spool = Spool(directory: NSTemporaryDirectory() + "event-log-test-\(UUID().uuidString)")
@@ -46,7 +46,7 @@ import Testing
         }
     }
 
-    @Test(arguments: EventLogMode.allCases) func aWriterNumbersOnFromWhatAnEarlierAttemptWrote(kind: EventLogMode) async throws {
+    @Test(arguments: EventLogKind.allCases) func aWriterNumbersOnFromWhatAnEarlierAttemptWrote(kind: EventLogKind) async throws {
         try await Self.withLog(kind) { fixture in
             let job = UUID()
             let first = try await fixture.log.writer(for: job, startsEmpty: true)
@@ -74,7 +74,7 @@ import Testing
         }
     }
 
-    @Test(arguments: EventLogMode.allCases) func aReplicaReadsInChunksAndStepsOverAFrameLongerThanOne(kind: EventLogMode) async throws {
+    @Test(arguments: EventLogKind.allCases) func aReplicaReadsInChunksAndStepsOverAFrameLongerThanOne(kind: EventLogKind) async throws {
         try await Self.withLog(kind) { fixture in
             let job = UUID()
             let writer = try await fixture.log.writer(for: job, startsEmpty: false)
@@ -103,7 +103,7 @@ import Testing
         }
     }
 
-    @Test(arguments: EventLogMode.allCases) func thePrunerDeletesTheLogsOfJobsThatEndedLongerAgoThanTheRetention(kind: EventLogMode) async throws {
+    @Test(arguments: EventLogKind.allCases) func thePrunerDeletesTheLogsOfJobsThatEndedLongerAgoThanTheRetention(kind: EventLogKind) async throws {
         try await Self.withLog(kind) { fixture in
             func job(ended: Bool, age hours: Double) async throws -> UUID {
                 let job = UUID()

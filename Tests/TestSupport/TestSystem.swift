@@ -1,3 +1,4 @@
+import EventLog
 import Foundation
 import UserAuth
 
@@ -27,7 +28,7 @@ public struct TestSystem: Sendable {
     ///   `EVENT_LOG=postgres`, and the worker and the stream service each given a spool folder of
     ///   their own, which must stay empty.
     public static func start(
-        llm: LLMStandIn, store: StoreKind = .postgres, eventLog: EventLogMode = .spool, environment extra: [String: String] = [:]
+        llm: LLMStandIn, store: StoreKind = .postgres, eventLog: EventLogKind = .spool, environment extra: [String: String] = [:]
     ) async throws -> TestSystem {
         let workDir = NSTemporaryDirectory() + "tutorline-test-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: workDir, withIntermediateDirectories: true)
@@ -119,7 +120,7 @@ public struct TestSystem: Sendable {
 public func withTestSystem<T: Sendable>(
     llm: LLMStandIn = LLMStandIn(),
     store: StoreKind = .postgres,
-    eventLog: EventLogMode = .spool,
+    eventLog: EventLogKind = .spool,
     environment: [String: String] = [:],
     _ body: (TestSystem) async throws -> T
 ) async throws -> T {
