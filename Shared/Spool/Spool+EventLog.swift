@@ -12,11 +12,14 @@ extension Spool: EventLog, EventLogReader {
     public func prune(endedBefore: Date, unendedBefore: Date) async throws(EventLogError) -> Int {
         // A big folder takes a while: not on the two threads that run every task.
         let spool = self
-        return await withCheckedContinuation { continuation in
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Int, EventLogError>, Never>) in
             DispatchQueue.global(qos: .utility).async {
-                continuation.resume(returning: spool.pruneFiles(endedBefore: endedBefore, unendedBefore: unendedBefore))
+                continuation.resume(returning: Result { () throws(EventLogError) in
+                    try spool.pruneFiles(endedBefore: endedBefore, unendedBefore: unendedBefore)
+                })
             }
         }
+        return try result.get()
     }
 
     /// Nothing to do: every replica reads the files themselves.

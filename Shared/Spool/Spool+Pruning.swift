@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import EventLog
 import Foundation
 
 extension Spool {
@@ -11,11 +12,11 @@ extension Spool {
 
     /// Removes the files of jobs that ended before `endedBefore`, and files without an end last
     /// written before `unendedBefore`; returns how many. Other files in the folder are left
-    /// alone. Several workers may prune the same spool.
-    public func pruneFiles(endedBefore: Date, unendedBefore: Date) -> Int {
+    /// alone. Several workers may prune the same spool. Throws when the folder cannot be read.
+    public func pruneFiles(endedBefore: Date, unendedBefore: Date) throws(EventLogError) -> Int {
         let endedCutoff = endedBefore.timeIntervalSince1970
         let unendedCutoff = unendedBefore.timeIntervalSince1970
-        guard let folder = opendir(directory) else { return 0 }
+        guard let folder = opendir(directory) else { throw EventLogError(.unreadable, errno: errno) }
         defer { closedir(folder) }
         var removed = 0
         // Read entry by entry: the folder may hold a day of answers.
