@@ -71,8 +71,7 @@ public final class DeliveryHub: Sendable {
             for mailbox in mailboxes { mailbox.post(.logChanged) }
         case .unknown:
             // The watcher lost track (queue overflow): everyone looks at their file once.
-            let mailboxes = state.withLock { state in state.jobs.values.flatMap(\.mailboxes) }
-            for mailbox in mailboxes { mailbox.post(.logChanged) }
+            for mailbox in allMailboxes() { mailbox.post(.logChanged) }
         }
     }
 
@@ -84,8 +83,12 @@ public final class DeliveryHub: Sendable {
     /// Ends every stream with a short `retry:` (this process lost its event log: the browsers
     /// should move to a replica that has it).
     public func drainAll() {
-        let mailboxes = state.withLock { state in state.jobs.values.flatMap(\.mailboxes) }
-        for mailbox in mailboxes { mailbox.post(.draining) }
+        for mailbox in allMailboxes() { mailbox.post(.draining) }
+    }
+
+    /// Every connection's mailbox, taken under the lock and posted to outside it.
+    private func allMailboxes() -> [DeliveryMailbox] {
+        state.withLock { state in state.jobs.values.flatMap(\.mailboxes) }
     }
 
     /// Wakes `mailbox` with `.due` at `instant` or up to one granularity later.

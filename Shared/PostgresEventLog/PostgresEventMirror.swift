@@ -61,6 +61,9 @@ public final class PostgresEventMirror: EventLogReader {
         var available = true
     }
 
+    /// What a stream opened while this replica does not hear the log is refused with.
+    static let deaf = EventLogError(.unavailable, reason: "this replica does not hear the event log")
+
     private let log: PostgresEventLog
     private let state = Mutex(State())
     private let onChange: @Sendable (EventLogChange) -> Void
@@ -78,7 +81,7 @@ public final class PostgresEventMirror: EventLogReader {
     public func prepare(job: UUID) async throws(EventLogError) {
         let failure = await withCheckedContinuation { (continuation: CheckedContinuation<EventLogError?, Never>) in
             let answer = state.withLock { state -> EventLogError?? in
-                guard state.available else { return .some(EventLogError(.unavailable, reason: "this replica does not hear the event log")) }
+                guard state.available else { return .some(Self.deaf) }
                 state.logs[job]?.lastPrepared = .now
                 if state.logs[job]?.isLoaded == true { return .some(nil) }
                 state.logs[job, default: Log()].waiters.append(continuation)
@@ -132,24 +135,25 @@ public final class PostgresEventMirror: EventLogReader {
         }
         // Split outside the lock that every connection's read takes.
         let frames = notification.frames.map { EventFrame.split(ArraySlice($0.utf8)).frames }
-        let grew = state.withLock { state -> Bool in
+        let (grew, lags) = state.withLock { state -> (grew: Bool, lags: Bool) in
             // Jobs nobody waits on here cost a dictionary lookup.
-            guard let log = state.logs[notification.job] else { return false }
+            guard let log = state.logs[notification.job] else { return (false, false) }
             guard log.isLoaded else {
                 // Its first read is under way and may not see this append: read again after it.
                 state.stale.insert(notification.job)
-                return false
+                return (false, true)
             }
-            guard notification.lastId > log.lastId else { return false }
+            guard notification.lastId > log.lastId else { return (false, false) }
             if let frames, notification.firstId <= log.lastId + 1 {
                 // In place: a copy of the log would cost its whole length per append.
-                return state.logs[notification.job]?.append(frames) ?? false
+                return (state.logs[notification.job]?.append(frames) ?? false, false)
             }
             state.stale.insert(notification.job)
-            return false
+            return (false, true)
         }
         if grew { onChange(.job(notification.job)) }
-        fetchIfIdle()
+        // Every notification of every job comes here: the lock again only for a gap to read.
+        if lags { fetchIfIdle() }
     }
 
     /// Reads every job served here again from its last frame: after the listening connection
@@ -163,7 +167,7 @@ public final class PostgresEventMirror: EventLogReader {
         fetchIfIdle()
     }
 
-    /// Refuses new streams (true) or takes them again.
+    /// Refuses new streams, and fails those being opened, until ``resynchronize()``.
     func setUnavailable() {
         let waiters = state.withLock { state -> [CheckedContinuation<EventLogError?, Never>] in
             state.available = false
@@ -174,7 +178,7 @@ public final class PostgresEventMirror: EventLogReader {
             }
             return waiters
         }
-        for waiter in waiters { waiter.resume(returning: EventLogError(.unavailable, reason: "this replica does not hear the event log")) }
+        for waiter in waiters { waiter.resume(returning: Self.deaf) }
     }
 
     /// Lets go of the logs of jobs that no connection here waits on any more.
