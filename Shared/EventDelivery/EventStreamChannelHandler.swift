@@ -300,11 +300,13 @@ public final class EventStreamChannelHandler: ChannelDuplexHandler, RemovableCha
         responding = .nobody
         if closeAfterResponse || quiescing {
             // Closed once the last bytes (a drain's `retry: 250`) are out, or after a bound for a
-            // client that stopped reading.
+            // client that stopped reading: the stall limit, as for any reader, but never more than
+            // 5 s while the process shuts down.
             let done = context.eventLoop.makePromise(of: Void.self)
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: done)
             let channel = context.channel
-            let bound = context.eventLoop.scheduleTask(in: .seconds(5)) { channel.close(promise: nil) }
+            let limit = quiescing ? min(stallLimit, .seconds(5)) : stallLimit
+            let bound = context.eventLoop.scheduleTask(in: limit) { channel.close(promise: nil) }
             done.futureResult.whenComplete { _ in
                 bound.cancel()
                 channel.close(promise: nil)

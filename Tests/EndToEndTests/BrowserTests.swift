@@ -18,7 +18,7 @@ struct BrowserTests {
             let tutor = "What does temperature do when sampling tokens?"
             func encoded(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "" }
             let page = "\(system.gatewayURL)/?ask-guide=\(encoded(guide))&ask-tutor=\(encoded(tutor))"
-            let result = try runToCompletion(Self.chromium, arguments: [
+            let result = try await runToCompletion(Self.chromium, arguments: [
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--virtual-time-budget=20000",
                 "--user-data-dir=\(system.workDir)/chromium", "--dump-dom", page,
             ], environment: ["HOME": system.workDir])

@@ -32,11 +32,11 @@ import UserAuth
         ("tutorline-stream", ["STREAM_EVENT_LOG_LOST_SECONDS": "0"], "STREAM_EVENT_LOG_LOST_SECONDS"),
         ("tutorline-worker", ["DELTA_PACE_MS": "soon"], "DELTA_PACE_MS"),
     ])
-    func aBadSettingStopsTheProcessWithOneLine(executable: String, environment: [String: String], variable: String) throws {
+    func aBadSettingStopsTheProcessWithOneLine(executable: String, environment: [String: String], variable: String) async throws {
         let folder = NSTemporaryDirectory() + "tutorline-config-\(UUID().uuidString.prefix(8))"
         var env = ["DATABASE_URL": "sqlite:\(folder)/db.sqlite", "SPOOL_DIR": "\(folder)/spool", "PORT": "0"]
         env.merge(environment) { _, new in new }
-        let result = try runToCompletion(executable, arguments: [], environment: env)
+        let result = try await runToCompletion(executable, arguments: [], environment: env)
         #expect(result.status != 0)
         let lines = result.output.split(separator: "\n")
         #expect(lines.count == 1, "\(result.output)")
@@ -45,11 +45,11 @@ import UserAuth
 
     @Test func theTokenCommandPrintsABearerTokenTheGatewayAccepts() async throws {
         let secret = String(repeating: "k", count: 40)
-        let result = try runToCompletion("tutorline-gateway", arguments: ["token", "--sub", "alice"], environment: ["AUTH_JWT_SECRET": secret])
+        let result = try await runToCompletion("tutorline-gateway", arguments: ["token", "--sub", "alice"], environment: ["AUTH_JWT_SECRET": secret])
         #expect(result.status == 0, "\(result.output)")
         let token = result.output.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(try await UserTokenVerifier(hmacSecret: secret).verify(bearer: token).sub.value == "alice")
-        let missing = try runToCompletion(
+        let missing = try await runToCompletion(
             "tutorline-gateway", arguments: ["token", "--sub", "alice"], environment: ["DATABASE_URL": Self.postgres]
         )
         #expect(missing.status != 0 && missing.output.contains("AUTH_JWT_SECRET"))
@@ -60,8 +60,8 @@ import UserAuth
         ("tutorline-worker", ["DATABASE_URL", "SPOOL_DIR", "LLM_BASE_URL", "LLM_API_KEY", "LLM_MODEL", "WORKER_CONCURRENCY", "JOB_LEASE_SECONDS", "SPOOL_RETENTION_HOURS"]),
         ("tutorline-stream", ["DATABASE_URL", "SPOOL_DIR", "STREAM_TOKEN_SECRET", "STREAM_TOKEN_PREVIOUS_SECRETS", "CORS_ORIGINS", "STREAM_TIMEOUT_SECONDS"]),
     ])
-    func helpListsEveryVariableWithItsDefault(executable: String, variables: [String]) throws {
-        let result = try runToCompletion(executable, arguments: ["--help"], environment: [:])
+    func helpListsEveryVariableWithItsDefault(executable: String, variables: [String]) async throws {
+        let result = try await runToCompletion(executable, arguments: ["--help"], environment: [:])
         #expect(result.status == 0)
         for variable in variables { #expect(result.output.contains(variable), "\(variable) in\n\(result.output)") }
         #expect(result.output.contains("(default: sqlite:.tutorline/tutorline.sqlite)"))

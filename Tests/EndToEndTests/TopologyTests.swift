@@ -14,8 +14,8 @@ struct TopologyTests {
     static var nginx: String { ProcessInfo.processInfo.environment["NGINX"] ?? "/usr/sbin/nginx" }
     static var repository: URL { URL(fileURLWithPath: TestSystem.contentDirectory).deletingLastPathComponent() }
 
-    @Test func composeFileIsValid() throws {
-        let result = try runToCompletion("/usr/bin/python3", arguments: [Self.repository.appendingPathComponent("scripts/check-compose.py").path], environment: [:])
+    @Test func composeFileIsValid() async throws {
+        let result = try await runToCompletion("/usr/bin/python3", arguments: [Self.repository.appendingPathComponent("scripts/check-compose.py").path], environment: [:])
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("0 problem(s)"))
     }

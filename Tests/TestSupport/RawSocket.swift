@@ -45,11 +45,14 @@ public final class RawSocket: @unchecked Sendable {
     }
 
     /// Reads until `marker` has come, the peer closed, or `timeout`; returns what came.
-    public func read(until marker: String, timeout: Duration = .seconds(10)) -> String {
+    ///
+    /// Async, and never blocks a thread: the test process's cooperative pool has as many threads
+    /// as cores (two here), and a blocking wait in one test stalled every other test's clients.
+    public func read(until marker: String, timeout: Duration = .seconds(10)) async -> String {
         var received = [UInt8]()
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            guard let chunk = readSome(waiting: deadline - ContinuousClock.now), !chunk.isEmpty else { break }
+            guard let chunk = await readSome(before: deadline), !chunk.isEmpty else { break }
             received += chunk
             if String(decoding: received, as: UTF8.self).contains(marker) { break }
         }
@@ -57,22 +60,26 @@ public final class RawSocket: @unchecked Sendable {
     }
 
     /// Whether the peer closes the connection within `timeout` (whatever it sends first is read and dropped).
-    public func isClosedByPeer(within timeout: Duration) -> Bool {
+    public func isClosedByPeer(within timeout: Duration) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            guard let chunk = readSome(waiting: deadline - ContinuousClock.now) else { return false }
+            guard let chunk = await readSome(before: deadline) else { return false }
             if chunk.isEmpty { return true }
         }
         return false
     }
 
-    /// Bytes that came within `waiting`: nil when none came, empty when the peer closed.
-    private func readSome(waiting: Duration) -> [UInt8]? {
-        var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        let milliseconds = Int32(max(0, waiting.components.seconds * 1000 + waiting.components.attoseconds / 1_000_000_000_000_000))
-        guard poll(&poller, 1, milliseconds) > 0 else { return nil }
+    /// Bytes that came before `deadline`: nil when none came, empty when the peer closed. Polls
+    /// without waiting and sleeps between polls.
+    private func readSome(before deadline: ContinuousClock.Instant) async -> [UInt8]? {
+        while true {
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            if poll(&poller, 1, 0) > 0 { break }
+            guard ContinuousClock.now < deadline else { return nil }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
         var buffer = [UInt8](repeating: 0, count: 65536)
-        let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
         return count > 0 ? Array(buffer[0..<count]) : []
     }
 }

@@ -146,7 +146,18 @@ public final class ServiceProcess: Sendable {
 }
 
 /// Runs an executable (one of ours by name, or any by absolute path) to completion.
-public func runToCompletion(_ executable: String, arguments: [String], environment: [String: String]) throws -> (status: Int32, output: String) {
+///
+/// The wait happens on a Dispatch thread, never on the cooperative pool: that pool has as many
+/// threads as cores, and a test blocked in it stalls every other test's clients.
+public func runToCompletion(_ executable: String, arguments: [String], environment: [String: String]) async throws -> (status: Int32, output: String) {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            continuation.resume(with: Result { try runBlocking(executable, arguments: arguments, environment: environment) })
+        }
+    }
+}
+
+private func runBlocking(_ executable: String, arguments: [String], environment: [String: String]) throws -> (status: Int32, output: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "\(ServiceProcess.binaryDirectory)/\(executable)")
     process.arguments = arguments

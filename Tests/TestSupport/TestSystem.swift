@@ -68,7 +68,7 @@ public struct TestSystem: Sendable {
             authSecret = try String(contentsOfFile: "\(workDir)/db/auth-jwt-secret", encoding: .utf8)
         }
         // The gateway has migrated; load the repository's sample course and landing pages.
-        let ingest = try runToCompletion("tutorline-worker", arguments: ["ingest", Self.contentDirectory], environment: environment)
+        let ingest = try await runToCompletion("tutorline-worker", arguments: ["ingest", Self.contentDirectory], environment: environment)
         guard ingest.status == 0 else { throw ServiceProcess.StartFailure(description: "ingest failed:\n\(ingest.output)") }
         let worker = try await ServiceProcess("tutorline-worker", environment: ownDisk("worker"), port: ports.worker, logDirectory: workDir)
         let stream = try await ServiceProcess("tutorline-stream", environment: ownDisk("stream"), port: ports.stream, logDirectory: workDir)
