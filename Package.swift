@@ -157,7 +157,7 @@ let package = Package(
         .target(
             name: "HTTPSupport",
             dependencies: [
-                "Jobs",
+                "Jobs", "StreamTokens",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),

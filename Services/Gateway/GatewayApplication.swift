@@ -27,6 +27,7 @@ enum GatewayApplication {
             store: connection.store,
             knowledge: connection.knowledge,
             tokens: StreamTokenIssuer(keys: keys, lifetime: settings.streamTokenTTL),
+            streamTokens: StreamTokenVerifier(keys: keys),
             users: users,
             rateLimiter: RateLimiter(limit: settings.anonRateLimit),
             streamPublicURL: settings.streamPublicURL,

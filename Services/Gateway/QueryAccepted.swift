@@ -8,4 +8,6 @@ struct QueryAccepted: Encodable {
     var status: String
     var streamUrl: String
     var pollUrl: String
+    /// `POST` here stops the answer.
+    var cancelUrl: String
 }

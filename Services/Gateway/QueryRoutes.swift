@@ -12,6 +12,8 @@ struct QueryRoutes: Sendable {
     let store: any JobStore
     let knowledge: any KnowledgeStore
     let tokens: StreamTokenIssuer
+    /// Checks the stream token that lets an anonymous visitor stop its landing answer.
+    let streamTokens: StreamTokenVerifier
     let users: UserTokenVerifier
     let rateLimiter: RateLimiter
     let streamPublicURL: String
@@ -40,9 +42,10 @@ struct QueryRoutes: Sendable {
         router.get("/api/landing-assistant/job/:jobId") { _, context in
             try Self.statusResponse(for: try await lookUp(context, kind: .landing))
         }
+        registerCancel(on: router)
     }
 
-    private func authenticate(_ request: Request) async throws -> UserClaims {
+    func authenticate(_ request: Request) async throws -> UserClaims {
         let header = request.headers[.authorization]
         do {
             guard let header else { throw UserAuthError(.missing) }
@@ -98,14 +101,15 @@ struct QueryRoutes: Sendable {
         let body = QueryAccepted(
             jobId: job.id.uuidString.lowercased(), status: job.status.rawValue,
             streamUrl: "\(streamPublicURL)\(kind.routePrefix)/stream/\(job.id.uuidString.lowercased())?token=\(token)",
-            pollUrl: "\(kind.routePrefix)/job/\(job.id.uuidString.lowercased())"
+            pollUrl: "\(kind.routePrefix)/job/\(job.id.uuidString.lowercased())",
+            cancelUrl: "\(kind.routePrefix)/job/\(job.id.uuidString.lowercased())/cancel"
         )
         if outcome.created { Counter(label: "tutorline_jobs_accepted_total", dimensions: [("assistant", kind.rawValue)]).increment() }
         context.logger.info("job accepted", metadata: ["job": "\(job.id.lowercasedString)", "assistant": "\(kind.rawValue)", "created": "\(outcome.created)"])
         return try Self.json(body, status: .accepted)
     }
 
-    private func lookUp(_ context: TutorlineRequestContext, kind: AssistantKind) async throws -> Job {
+    func lookUp(_ context: TutorlineRequestContext, kind: AssistantKind) async throws -> Job {
         guard let raw = context.parameters.get("jobId"), let id = UUID(uuidString: raw) else {
             throw APIError.invalidJobId
         }
@@ -129,12 +133,12 @@ struct QueryRoutes: Sendable {
         return key
     }
 
-    static func statusResponse(for job: Job) throws -> Response {
+    static func statusResponse(for job: Job, status: HTTPResponse.Status = .ok) throws -> Response {
         try json(JobStatusBody(
             jobId: job.id.uuidString.lowercased(), status: job.status.rawValue,
             result: job.status == .completed ? job.result : nil,
             errorMessage: job.status == .failed ? job.errorMessage : nil
-        ), status: .ok)
+        ), status: status)
     }
 
     static func json(_ value: some Encodable, status: HTTPResponse.Status) throws -> Response {

@@ -98,21 +98,12 @@ struct StreamRoutes: EventStreamResponder {
 
     /// Verifies the stream token (query parameter or bearer header) and returns it.
     private func authorize(_ request: HTTPRequest, uri: URI, job: UUID, kind: AssistantKind) async throws -> String {
-        var token = uri.queryParameters.get("token")
-        if token == nil, let header = request.headerFields[.authorization], header.hasPrefix("Bearer ") {
-            token = String(header.dropFirst(7))
-        }
+        let token = APIError.streamToken(query: uri.queryParameters.get("token"), authorization: request.headerFields[.authorization])
         do {
             _ = try await verifier.verify(token, job: job, audience: kind.rawValue)
             return token ?? ""
         } catch {
-            switch error.code {
-            case .missing: throw APIError.unauthorized("missing_token", "The stream URL needs its token parameter.")
-            case .invalid: throw APIError.unauthorized("invalid_token", "The stream token is not valid.")
-            case .expired: throw APIError.unauthorized("expired_token", "The stream token has expired; ask again for a new one.")
-            case .wrongJob: throw APIError.forbidden("token_for_other_job", "The stream token is for another job.")
-            case .wrongAudience: throw APIError.forbidden("token_for_other_assistant", "The stream token is for the other assistant.")
-            }
+            throw APIError(error)
         }
     }
 

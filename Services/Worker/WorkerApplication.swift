@@ -29,7 +29,8 @@ enum WorkerApplication {
             engine = OfflineAnswerEngine(pace: settings.offlinePace)
         }
 
-        let doorbell = Doorbell()
+        let doorbells = WorkerDoorbells()
+        let cancellations = JobCancellations(store: connection.store, bell: doorbells.cancellations, logger: logger)
         var workerConfiguration = JobWorker.Configuration()
         workerConfiguration.concurrency = settings.concurrency
         workerConfiguration.lease = settings.lease
@@ -42,12 +43,14 @@ enum WorkerApplication {
             handler: AssistantJobHandler(
                 store: connection.store, knowledge: connection.knowledge, events: events, engine: engine, pace: settings.deltaPace, logger: logger
             ),
-            doorbell: doorbell,
+            doorbell: doorbells.work,
+            cancellations: cancellations,
             configuration: workerConfiguration,
             logger: logger
         )
         var services = connection.services
-        if let listener = try connection.makeJobListener(doorbell) { services.append(listener) }
+        if let listener = try connection.makeJobListener(doorbells) { services.append(listener) }
+        services.append(cancellations)
         services.append(worker)
         if let retention = settings.spoolRetention { services.append(EventLogPruner(log: events, retention: retention, logger: logger)) }
 

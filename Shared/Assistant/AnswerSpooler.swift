@@ -117,6 +117,9 @@ public final class AnswerSpooler: Sendable {
         state.withLock { $0.closed = true }
     }
 
+    /// The text the browser holds: the delta texts since the last reset.
+    public var textSent: String { state.withLock { $0.sent } }
+
     /// The id the next event will carry.
     public var nextEventId: Int { state.withLock { $0.writer.lastEventId + 1 } }
 

@@ -123,15 +123,22 @@ public struct AssistantJobHandler: JobHandler {
         let spooler = try? await openSpooler(for: job, startsEmpty: false)
         // With no log at all, the failed event is the job's first.
         let terminalId = spooler?.nextEventId ?? 1
+        // A stopped answer keeps what the browser was shown: the log's text, not the attempt's.
+        let terminal: JobEvent = failure == .cancelled ? .stopped(answer: spooler?.textSent ?? "") : .failed(code: failure.code, message: failure.message)
         do {
-            guard try await store.fail(jobId: job.id, leaseToken: leaseToken, code: failure.code, message: failure.message, terminalEventId: terminalId)
-            else { return }
+            let recorded: Bool
+            if case .stopped(let answer) = terminal {
+                recorded = try await store.stop(jobId: job.id, leaseToken: leaseToken, answer: answer, terminalEventId: terminalId)
+            } else {
+                recorded = try await store.fail(jobId: job.id, leaseToken: leaseToken, code: failure.code, message: failure.message, terminalEventId: terminalId)
+            }
+            guard recorded else { return }
         } catch {
             // The lease runs out and the rescuer takes the job again: it is not lost.
             logger.error("failure not recorded", metadata: ["job": "\(job.id.lowercasedString)", "error": "\(error)"])
             return
         }
-        _ = try? spooler?.append(.failed(code: failure.code, message: failure.message))
+        _ = try? spooler?.append(terminal)
         try? await spooler?.flush()
     }
 

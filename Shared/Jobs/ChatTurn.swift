@@ -1,6 +1,6 @@
 import Foundation
 
-/// One message of a conversation, as stored when its job completed.
+/// One message of a conversation, as stored when its job completed or was stopped.
 public struct ChatTurn: Sendable, Equatable {
     public enum Role: String, Sendable {
         case user
@@ -10,10 +10,13 @@ public struct ChatTurn: Sendable, Equatable {
     public var jobId: UUID
     public var role: Role
     public var content: String
+    /// An answer its owner stopped: the text streamed until then.
+    public var stopped: Bool
 
-    public init(jobId: UUID, role: Role, content: String) {
+    public init(jobId: UUID, role: Role, content: String, stopped: Bool = false) {
         self.jobId = jobId
         self.role = role
         self.content = content
+        self.stopped = stopped
     }
 }

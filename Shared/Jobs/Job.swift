@@ -30,6 +30,10 @@ public struct Job: Sendable, Equatable {
     /// The spool event id the terminal event carries, recorded with the result so that a stream
     /// replica can send the same terminal event when the spool never got it.
     public var terminalEventId: Int?
+    /// Someone asked the job to stop (``JobStore/requestCancel(jobId:)``); its worker ends it.
+    public var cancelRequested: Bool
+    /// The text streamed before the job was stopped (code `cancelled`).
+    public var partialAnswer: String?
     public var createdAt: Date
     public var updatedAt: Date
 
@@ -37,7 +41,7 @@ public struct Job: Sendable, Equatable {
         id: UUID, kind: AssistantKind, status: JobStatus, question: String, courseRef: String?, courseId: UUID? = nil, lessonId: String?,
         sessionId: UUID, userId: String, attempts: Int, maxAttempts: Int, leaseToken: UUID?, lockedUntil: Date?,
         result: JobResult?, errorCode: String?, errorMessage: String?, terminalEventId: Int?,
-        createdAt: Date, updatedAt: Date
+        cancelRequested: Bool = false, partialAnswer: String? = nil, createdAt: Date, updatedAt: Date
     ) {
         self.id = id
         self.kind = kind
@@ -56,6 +60,8 @@ public struct Job: Sendable, Equatable {
         self.errorCode = errorCode
         self.errorMessage = errorMessage
         self.terminalEventId = terminalEventId
+        self.cancelRequested = cancelRequested
+        self.partialAnswer = partialAnswer
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }

@@ -10,6 +10,8 @@ public enum JobEvent: Sendable, Equatable {
     case reset(attempt: Int)
     case completed(JobResult)
     case failed(code: String, message: String)
+    /// The owner stopped the answer: a `failed` event, code `cancelled`, with the text streamed so far.
+    case stopped(answer: String)
     case timeout
 
     /// The `event:` field.
@@ -19,7 +21,7 @@ public enum JobEvent: Sendable, Equatable {
         case .delta: "delta"
         case .reset: "reset"
         case .completed: "completed"
-        case .failed: "failed"
+        case .failed, .stopped: "failed"
         case .timeout: "timeout"
         }
     }
@@ -27,7 +29,7 @@ public enum JobEvent: Sendable, Equatable {
     /// Whether the stream ends after this event.
     public var isTerminal: Bool {
         switch self {
-        case .completed, .failed, .timeout: true
+        case .completed, .failed, .stopped, .timeout: true
         default: false
         }
     }
@@ -40,6 +42,7 @@ public enum JobEvent: Sendable, Equatable {
         case .reset(let attempt): Self.encode(["attempt": attempt])
         case .completed(let result): Self.encode(result)
         case .failed(let code, let message): Self.encode(["error": message, "code": code])
+        case .stopped(let answer): Self.encode(["error": JobFailure.cancelled.message, "code": JobFailure.cancelled.code, "answer": answer])
         case .timeout: "{}"
         }
     }
@@ -50,6 +53,8 @@ public enum JobEvent: Sendable, Equatable {
         case .completed:
             guard let result = job.result else { return nil }
             return .completed(result)
+        case .failed where job.errorCode == JobFailure.cancelled.code:
+            return .stopped(answer: job.partialAnswer ?? "")
         case .failed:
             return .failed(code: job.errorCode ?? "failed", message: job.errorMessage ?? "The answer could not be produced.")
         case .queued, .processing:

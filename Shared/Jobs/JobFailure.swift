@@ -20,6 +20,8 @@ public struct JobFailure: Error, Sendable, Equatable {
 
     /// The job's lease passed to another worker; this worker must stop touching it.
     public static let leaseLost = JobFailure(code: "lease_lost", message: "The job was taken over by another worker.", isTransient: false)
+    /// The owner stopped the answer (``JobStore/requestCancel(jobId:)``).
+    public static let cancelled = JobFailure(code: "cancelled", message: "The answer was stopped.", isTransient: false)
     /// The worker is shutting down and gave the job back to the queue.
     public static let released = JobFailure(code: "released", message: "The worker shut down; another takes the job.", isTransient: true)
 }

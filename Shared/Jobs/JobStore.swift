@@ -25,6 +25,20 @@ public protocol JobStore: Sendable {
     /// exactly once per job, whatever the retries); `false` when the lease was lost.
     func complete(jobId: UUID, leaseToken: UUID, result: JobResult, terminalEventId: Int) async throws -> Bool
 
+    /// Ends a job its owner stopped: failed with code `cancelled`, the text streamed so far kept as
+    /// the job's partial answer and, with the question, in the conversation, marked as stopped
+    /// (each message once per job); `false` when the lease was lost.
+    func stop(jobId: UUID, leaseToken: UUID, answer: String, terminalEventId: Int) async throws -> Bool
+
+    /// Asks a job to stop. A queued job goes to the head of the queue, where a worker ends it without
+    /// calling the model; a running one is flagged and its worker told through the store's wake-up
+    /// channel (Postgres `NOTIFY`; SQLite's WAL watch).
+    /// An ended job is left as it is. Returns the job as it stands after the request, or `nil`.
+    func requestCancel(jobId: UUID) async throws -> Job?
+
+    /// Which of these jobs someone asked to stop, in one round trip.
+    func cancelRequested(among ids: [UUID]) async throws -> Set<UUID>
+
     /// Ends the job as failed; `false` when the lease was lost.
     func fail(jobId: UUID, leaseToken: UUID, code: String, message: String, terminalEventId: Int) async throws -> Bool
 

@@ -25,14 +25,22 @@ public struct JobWorker: Service {
     let store: any JobStore
     let handler: any JobHandler
     let doorbell: Doorbell
+    let cancellations: JobCancellations?
     let configuration: Configuration
     let logger: Logger
 
-    /// - Parameter doorbell: rung when new work may be waiting (Postgres `NOTIFY`, for example).
-    public init(store: any JobStore, handler: any JobHandler, doorbell: Doorbell, configuration: Configuration, logger: Logger) {
+    /// - Parameters:
+    ///   - doorbell: rung when new work may be waiting (Postgres `NOTIFY`, for example).
+    ///   - cancellations: tells running jobs they were asked to stop (run it as a service too);
+    ///     without it a job is stopped only when claimed after the request.
+    public init(
+        store: any JobStore, handler: any JobHandler, doorbell: Doorbell, cancellations: JobCancellations? = nil,
+        configuration: Configuration, logger: Logger
+    ) {
         self.store = store
         self.handler = handler
         self.doorbell = doorbell
+        self.cancellations = cancellations
         self.configuration = configuration
         self.logger = logger
     }
@@ -51,6 +59,7 @@ public struct JobWorker: Service {
     private func claimLoop(slot: Int) async {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let generation = doorbell.generation
+            let cancelGeneration = cancellations?.generation ?? 0
             let claimed: Job?
             do {
                 claimed = try await store.claim(lease: configuration.lease)
@@ -63,7 +72,7 @@ public struct JobWorker: Service {
                 await waitForWork(after: generation)
                 continue
             }
-            await run(job)
+            await run(job, cancelGeneration: cancelGeneration)
         }
     }
 
@@ -91,8 +100,10 @@ public struct JobWorker: Service {
         }
     }
 
-    /// Runs one claimed job while a sibling task keeps its lease alive; a lost lease cancels the job.
-    func run(_ job: Job) async {
+    /// Runs one claimed job while a sibling task keeps its lease alive and another watches for a
+    /// request to stop it; a lost lease or a stop request cancels the job's task (and with it the
+    /// model request). A job asked to stop before it ran is ended without running.
+    func run(_ job: Job, cancelGeneration: UInt64 = 0) async {
         var jobLogger = logger
         jobLogger[metadataKey: "job"] = "\(job.id.lowercasedString)"
         let logger = jobLogger
@@ -104,7 +115,7 @@ public struct JobWorker: Service {
         let started = ContinuousClock.now
         defer { Timer(label: "tutorline_job_attempt_seconds").record(duration: ContinuousClock.now - started) }
 
-        let outcome: Result<Void, JobFailure> = await withTaskGroup(of: Result<Void, JobFailure>?.self) { group in
+        let outcome: Result<Void, JobFailure> = job.cancelRequested ? .failure(.cancelled) : await withTaskGroup(of: Result<Void, JobFailure>?.self) { group in
             group.addTask {
                 do throws(JobFailure) {
                     try await self.handler.process(job)
@@ -118,6 +129,11 @@ public struct JobWorker: Service {
             }
             group.addTask {
                 await self.graceAfterShutdown() ? .failure(.released) : nil
+            }
+            if let cancellations = self.cancellations {
+                group.addTask {
+                    await cancellations.waitUntilAsked(job.id, ringsSince: cancelGeneration) ? .failure(.cancelled) : nil
+                }
             }
             let first = await group.next() ?? nil
             group.cancelAll()
@@ -134,6 +150,10 @@ public struct JobWorker: Service {
         case .failure(let failure) where failure == .leaseLost:
             count("lease_lost")
             logger.warning("lease lost; another worker owns the job now")
+        case .failure(let failure) where failure == .cancelled:
+            count("cancelled")
+            logger.info("job stopped by its owner")
+            await handler.finishFailed(job, failure: failure)
         case .failure(let failure) where failure == .released:
             count("released")
             logger.notice("shutting down: job released to the queue")

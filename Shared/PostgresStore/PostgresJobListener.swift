@@ -3,16 +3,18 @@ import Logging
 import PostgresNIO
 import ServiceLifecycle
 
-/// Keeps one connection listening on ``PostgresJobStore/notificationChannel`` and rings a
-/// ``Doorbell`` for every new job; reconnects by itself after the database comes back.
+/// Keeps one connection listening on ``PostgresJobStore/notificationChannel`` and
+/// ``PostgresJobStore/cancellationChannel``, and rings the worker's doorbell for every new job and
+/// its cancellation bell for every request to stop one; reconnects by itself after the database
+/// comes back.
 public struct PostgresJobListener: Service {
     let configuration: PostgresConnection.Configuration
-    let doorbell: Doorbell
+    let doorbells: WorkerDoorbells
     let logger: Logger
 
-    public init(configuration: PostgresConnection.Configuration, doorbell: Doorbell, logger: Logger) {
+    public init(configuration: PostgresConnection.Configuration, doorbells: WorkerDoorbells, logger: Logger) {
         self.configuration = configuration
-        self.doorbell = doorbell
+        self.doorbells = doorbells
         self.logger = logger
     }
 
@@ -32,10 +34,19 @@ public struct PostgresJobListener: Service {
                     )
                     defer { Task { try? await connection.close() } }
                     backoff = .milliseconds(250)
-                    try await connection.listen(on: PostgresJobStore.notificationChannel) { notifications in
-                        // Jobs inserted while no one listened are found by this first ring.
-                        doorbell.ring()
-                        for try await _ in notifications { doorbell.ring() }
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        for (channel, bell) in [(PostgresJobStore.notificationChannel, doorbells.work), (PostgresJobStore.cancellationChannel, doorbells.cancellations)] {
+                            group.addTask {
+                                try await connection.listen(on: channel) { notifications in
+                                    // What happened while no one listened is found by this first ring.
+                                    bell.ring()
+                                    for try await _ in notifications { bell.ring() }
+                                }
+                            }
+                        }
+                        // Either ending (the connection lost) ends both: reconnect.
+                        try await group.next()
+                        group.cancelAll()
                     }
                 } catch is CancellationError {
                     return

@@ -110,6 +110,12 @@ extension PostgresJobStore {
             )
             """,
         ]),
+        Migration(version: 4, statements: [
+            // Stopping an answer: the request, what was streamed before it, and the stopped message.
+            "ALTER TABLE jobs ADD COLUMN cancel_requested_at TIMESTAMPTZ",
+            "ALTER TABLE jobs ADD COLUMN partial_answer TEXT",
+            "ALTER TABLE chat_messages ADD COLUMN stopped BOOLEAN NOT NULL DEFAULT false",
+        ]),
     ]
 
     /// An arbitrary constant naming the advisory lock that serializes migrations.

@@ -24,7 +24,7 @@ enum EnqueueSQL: PreparedSQL {
             SELECT $1::uuid, $2::text, 'QUEUED', $3::text, $4::text, $5::uuid, $6::text, $7::uuid, $8::text, $9::text, $10::int8
             WHERE EXISTS (SELECT 1 FROM session WHERE session.user_id = $8::text AND session.kind = $2::text)
             ON CONFLICT (user_id, kind, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-            RETURNING \(PostgresJobStore.columns)
+            RETURNING *
         )
         SELECT \(PostgresJobStore.columns), pg_notify('\(PostgresJobStore.notificationChannel)', id::text) FROM inserted
         """
@@ -79,11 +79,56 @@ enum CompleteSQL: PreparedSQL {
         """
 }
 
+/// Ends a stopped job with what was streamed, and records both messages, the answer marked as
+/// stopped, in the same statement (each once per job). $1 code, $2 message, $3 the partial answer,
+/// $4 terminal event id, $5 job id, $6 lease token.
+enum StopSQL: PreparedSQL {
+    static let text = """
+        WITH done AS (
+            UPDATE jobs SET status = 'FAILED', error_code = $1::text, error_message = $2::text, partial_answer = $3::text,
+                   terminal_event_id = $4::int8, lease_token = NULL, locked_until = NULL, updated_at = now()
+            WHERE id = $5::uuid AND lease_token = $6::uuid AND status = 'PROCESSING'
+            RETURNING id, session_id, question
+        ), turn AS (
+            INSERT INTO chat_messages (session_id, job_id, role, content, stopped)
+            SELECT d.session_id, d.id, m.role, m.content, m.stopped
+            FROM done d CROSS JOIN LATERAL (VALUES (1, 'user', d.question, false), (2, 'assistant', $3::text, true))
+                AS m (n, role, content, stopped)
+            ORDER BY m.n
+            ON CONFLICT (job_id, role) DO NOTHING
+        )
+        SELECT id FROM done
+        """
+}
+
+/// Flags a job that has not ended as asked to stop and tells the workers: a queued one goes to the
+/// head of the queue ('-infinity' sorts first), where the claiming worker ends it without running
+/// it; a running one's worker hears it on the cancellation channel. Returns the job (unchanged when
+/// it had ended). $1 job id.
+enum RequestCancelSQL: PreparedSQL {
+    static let text = """
+        WITH asked AS (
+            UPDATE jobs SET cancel_requested_at = coalesce(cancel_requested_at, now()),
+                   run_after = CASE WHEN status = 'QUEUED' THEN '-infinity'::timestamptz ELSE run_after END, updated_at = now()
+            WHERE id = $1::uuid AND status IN ('QUEUED', 'PROCESSING')
+            RETURNING *
+        ), told AS (
+            SELECT pg_notify(
+                CASE WHEN status = 'QUEUED' THEN '\(PostgresJobStore.notificationChannel)' ELSE '\(PostgresJobStore.cancellationChannel)' END,
+                id::text
+            ) FROM asked
+        )
+        SELECT \(PostgresJobStore.columns) FROM asked WHERE (SELECT count(*) FROM told) >= 0
+        UNION ALL
+        SELECT \(PostgresJobStore.columns) FROM jobs WHERE id = $1::uuid AND NOT EXISTS (SELECT 1 FROM asked)
+        """
+}
+
 /// The last messages of a session, oldest first. $1 session id, $2 how many.
 enum HistorySQL: PreparedSQL {
     static let text = """
-        SELECT job_id, role, content FROM (
-            SELECT id, job_id, role, content FROM chat_messages WHERE session_id = $1::uuid
+        SELECT job_id, role, content, stopped FROM (
+            SELECT id, job_id, role, content, stopped FROM chat_messages WHERE session_id = $1::uuid
             ORDER BY id DESC LIMIT $2::int8
         ) AS recent ORDER BY id
         """

@@ -10,6 +10,8 @@ import PostgresNIO
 public struct PostgresJobStore: JobStore {
     /// The channel new jobs are announced on.
     public static let notificationChannel = "tutorline_jobs"
+    /// The channel requests to stop a running job are announced on (payload: the job id).
+    public static let cancellationChannel = "tutorline_job_cancel"
 
     let client: PostgresClient
     let logger: Logger
@@ -122,6 +124,40 @@ public struct PostgresJobStore: JobStore {
         )
     }
 
+    public func stop(jobId: UUID, leaseToken: UUID, answer: String, terminalEventId: Int) async throws -> Bool {
+        var values = PostgresBindings()
+        values.append(JobFailure.cancelled.code)
+        values.append(JobFailure.cancelled.message)
+        values.append(answer)
+        values.append(terminalEventId)
+        values.append(jobId)
+        values.append(leaseToken)
+        return try await updatesOneRow(PreparedQuery<StopSQL>(values))
+    }
+
+    public func requestCancel(jobId: UUID) async throws -> Job? {
+        try await translatingErrors {
+            var values = PostgresBindings()
+            values.append(jobId)
+            for row in try await client.rows(of: PreparedQuery<RequestCancelSQL>(values), logger: logger) {
+                return try Self.decodeJob(row)
+            }
+            return nil
+        }
+    }
+
+    public func cancelRequested(among ids: [UUID]) async throws -> Set<UUID> {
+        guard !ids.isEmpty else { return [] }
+        return try await translatingErrors {
+            let rows = try await client.query(
+                "SELECT id FROM jobs WHERE id = ANY(\(ids)) AND cancel_requested_at IS NOT NULL", logger: logger
+            )
+            var asked: Set<UUID> = []
+            for try await id in rows.decode(UUID.self) { asked.insert(id) }
+            return asked
+        }
+    }
+
     public func requeue(jobId: UUID, leaseToken: UUID, after delay: Duration, reason: String) async throws -> Bool {
         try await updatesOneRow(
             """
@@ -165,8 +201,8 @@ public struct PostgresJobStore: JobStore {
             values.append(limit)
             var turns: [ChatTurn] = []
             for row in try await client.rows(of: PreparedQuery<HistorySQL>(values), logger: logger) {
-                let (jobId, role, content) = try row.decode((UUID, String, String).self)
-                turns.append(ChatTurn(jobId: jobId, role: ChatTurn.Role(rawValue: role) ?? .user, content: content))
+                let (jobId, role, content, stopped) = try row.decode((UUID, String, String, Bool).self)
+                turns.append(ChatTurn(jobId: jobId, role: ChatTurn.Role(rawValue: role) ?? .user, content: content, stopped: stopped))
             }
             return turns
         }
@@ -217,7 +253,8 @@ public struct PostgresJobStore: JobStore {
 
     static let columns = """
         id, kind, status, question, course_ref, lesson_id, session_id, user_id, attempts, max_attempts,
-        lease_token, locked_until, result::text, error_code, error_message, terminal_event_id, created_at, updated_at, course_id
+        lease_token, locked_until, result::text, error_code, error_message, terminal_event_id, created_at, updated_at, course_id,
+        cancel_requested_at IS NOT NULL, partial_answer
         """
 
     static func decodeJob(_ row: PostgresRow) throws -> Job {
@@ -241,6 +278,8 @@ public struct PostgresJobStore: JobStore {
             errorCode: try cells[13].decode(String?.self),
             errorMessage: try cells[14].decode(String?.self),
             terminalEventId: try cells[15].decode(Int?.self),
+            cancelRequested: try cells[19].decode(Bool.self),
+            partialAnswer: try cells[20].decode(String?.self),
             createdAt: try cells[16].decode(Date.self),
             updatedAt: try cells[17].decode(Date.self)
         )

@@ -126,6 +126,14 @@ public struct SQLiteDatabase: Sendable {
                 );
                 """)
         }
+        // Stopping an answer: the request, what was streamed before it, and the stopped message.
+        migrator.registerMigration("v2-stop") { db in
+            try db.execute(sql: """
+                ALTER TABLE jobs ADD COLUMN cancel_requested_at INTEGER;
+                ALTER TABLE jobs ADD COLUMN partial_answer TEXT;
+                ALTER TABLE chat_messages ADD COLUMN stopped INTEGER NOT NULL DEFAULT 0;
+                """)
+        }
         try migrator.migrate(pool)
     }
 }

@@ -110,25 +110,30 @@ public struct SQLiteJobStore: JobStore {
                 arguments: [json, terminalEventId, now, Self.text(jobId), Self.text(leaseToken)]
             )
             guard db.changesCount == 1 else { return false }
-            // In the same transaction; the unique (job_id, role) pair keeps each message single.
-            try db.execute(
-                sql: """
-                    INSERT INTO chat_messages (session_id, job_id, role, content, created_at)
-                    SELECT session_id, id, 'user', question, ? FROM jobs WHERE id = ?
-                    ON CONFLICT (job_id, role) DO NOTHING
-                    """,
-                arguments: [now, Self.text(jobId)]
-            )
-            try db.execute(
-                sql: """
-                    INSERT INTO chat_messages (session_id, job_id, role, content, created_at)
-                    SELECT session_id, id, 'assistant', ?, ? FROM jobs WHERE id = ?
-                    ON CONFLICT (job_id, role) DO NOTHING
-                    """,
-                arguments: [result.answer, now, Self.text(jobId)]
-            )
+            try Self.recordTurn(db, jobId: jobId, answer: result.answer, stopped: false, at: now)
             return true
         }
+    }
+
+    /// The job's question and answer as two messages of its conversation, in the caller's
+    /// transaction; the unique (job_id, role) pair keeps each single whatever the retries.
+    static func recordTurn(_ db: Database, jobId: UUID, answer: String, stopped: Bool, at now: Int64) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO chat_messages (session_id, job_id, role, content, created_at)
+                SELECT session_id, id, 'user', question, ? FROM jobs WHERE id = ?
+                ON CONFLICT (job_id, role) DO NOTHING
+                """,
+            arguments: [now, text(jobId)]
+        )
+        try db.execute(
+            sql: """
+                INSERT INTO chat_messages (session_id, job_id, role, content, stopped, created_at)
+                SELECT session_id, id, 'assistant', ?, ?, ? FROM jobs WHERE id = ?
+                ON CONFLICT (job_id, role) DO NOTHING
+                """,
+            arguments: [answer, stopped, now, text(jobId)]
+        )
     }
 
     public func fail(jobId: UUID, leaseToken: UUID, code: String, message: String, terminalEventId: Int) async throws -> Bool {
@@ -140,6 +145,53 @@ public struct SQLiteJobStore: JobStore {
             """,
             { now in [code, message, terminalEventId, now, Self.text(jobId), Self.text(leaseToken)] }
         )
+    }
+
+    public func stop(jobId: UUID, leaseToken: UUID, answer: String, terminalEventId: Int) async throws -> Bool {
+        try await database.write { db in
+            let now = Date().epochMilliseconds
+            try db.execute(
+                sql: """
+                    UPDATE jobs SET status = 'FAILED', error_code = ?, error_message = ?, partial_answer = ?, terminal_event_id = ?,
+                           lease_token = NULL, locked_until = NULL, updated_at = ?
+                    WHERE id = ? AND lease_token = ? AND status = 'PROCESSING'
+                    """,
+                arguments: [
+                    JobFailure.cancelled.code, JobFailure.cancelled.message, answer, terminalEventId, now, Self.text(jobId), Self.text(leaseToken),
+                ]
+            )
+            guard db.changesCount == 1 else { return false }
+            try Self.recordTurn(db, jobId: jobId, answer: answer, stopped: true, at: now)
+            return true
+        }
+    }
+
+    public func requestCancel(jobId: UUID) async throws -> Job? {
+        try await database.write { db in
+            // A queued job goes to the head of the queue (run_after 0): its worker ends it without
+            // running it. The commit writes the WAL, which is what wakes the workers.
+            try db.execute(
+                sql: """
+                    UPDATE jobs SET cancel_requested_at = coalesce(cancel_requested_at, ?),
+                           run_after = CASE WHEN status = 'QUEUED' THEN 0 ELSE run_after END, updated_at = ?
+                    WHERE id = ? AND status IN ('QUEUED', 'PROCESSING')
+                    """,
+                arguments: [Date().epochMilliseconds, Date().epochMilliseconds, Self.text(jobId)]
+            )
+            return try Self.fetchJobIfAny(db, id: jobId)
+        }
+    }
+
+    public func cancelRequested(among ids: [UUID]) async throws -> Set<UUID> {
+        guard !ids.isEmpty else { return [] }
+        return try await database.read { db in
+            let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ", ")
+            let asked = try String.fetchAll(
+                db, sql: "SELECT id FROM jobs WHERE id IN (\(placeholders)) AND cancel_requested_at IS NOT NULL",
+                arguments: StatementArguments(ids.map(Self.text))
+            )
+            return Set(asked.compactMap(UUID.init(uuidString:)))
+        }
     }
 
     public func requeue(jobId: UUID, leaseToken: UUID, after delay: Duration, reason: String) async throws -> Bool {
@@ -180,8 +232,8 @@ public struct SQLiteJobStore: JobStore {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT job_id, role, content FROM (
-                        SELECT id, job_id, role, content FROM chat_messages WHERE session_id = ? ORDER BY id DESC LIMIT ?
+                    SELECT job_id, role, content, stopped FROM (
+                        SELECT id, job_id, role, content, stopped FROM chat_messages WHERE session_id = ? ORDER BY id DESC LIMIT ?
                     ) ORDER BY id
                     """,
                 arguments: [Self.text(sessionId), limit]
@@ -189,7 +241,8 @@ public struct SQLiteJobStore: JobStore {
                 ChatTurn(
                     jobId: UUID(uuidString: row["job_id"]) ?? UUID(),
                     role: ChatTurn.Role(rawValue: row["role"]) ?? .user,
-                    content: row["content"]
+                    content: row["content"],
+                    stopped: row["stopped"]
                 )
             }
         }
@@ -224,7 +277,8 @@ public struct SQLiteJobStore: JobStore {
 
     static let columns = """
         id, kind, status, question, course_ref, course_id, lesson_id, session_id, user_id, attempts, max_attempts,
-        lease_token, locked_until, result, error_code, error_message, terminal_event_id, created_at, updated_at
+        lease_token, locked_until, result, error_code, error_message, terminal_event_id, created_at, updated_at,
+        cancel_requested_at IS NOT NULL AS cancel_requested, partial_answer
         """
 
     static func requireRow(_ db: Database, sql: String, _ id: String) throws -> Row {
@@ -264,6 +318,8 @@ public struct SQLiteJobStore: JobStore {
             errorCode: row["error_code"],
             errorMessage: row["error_message"],
             terminalEventId: row["terminal_event_id"],
+            cancelRequested: row["cancel_requested"],
+            partialAnswer: row["partial_answer"],
             createdAt: date("created_at") ?? Date(),
             updatedAt: date("updated_at") ?? Date()
         )

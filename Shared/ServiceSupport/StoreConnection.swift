@@ -16,8 +16,9 @@ public struct StoreConnection: Sendable {
     public var services: [any Service]
     /// Applies the schema.
     public var migrate: @Sendable () async throws -> Void
-    /// Starts wake-up delivery for workers: rings the doorbell when new jobs arrive.
-    public var makeJobListener: @Sendable (Doorbell) throws -> (any Service)?
+    /// Starts wake-up delivery for workers: rings their doorbells when new jobs arrive and when a
+    /// running job is asked to stop.
+    public var makeJobListener: @Sendable (WorkerDoorbells) throws -> (any Service)?
     /// How often an idle worker polls: the backstop with Postgres notifications, the only wake-up
     /// with SQLite (which has no notifications), so shorter there.
     public var pollInterval: Duration
@@ -41,8 +42,8 @@ public struct StoreConnection: Sendable {
                     await running.wait()
                     try await store.migrate()
                 },
-                makeJobListener: { doorbell in
-                    PostgresJobListener(configuration: try url.connectionConfiguration(), doorbell: doorbell, logger: logger)
+                makeJobListener: { doorbells in
+                    PostgresJobListener(configuration: try url.connectionConfiguration(), doorbells: doorbells, logger: logger)
                 },
                 pollInterval: .seconds(1),
                 postgresClient: client
@@ -59,7 +60,7 @@ public struct StoreConnection: Sendable {
                 knowledge: SQLiteKnowledgeStore(database: database),
                 services: [],
                 migrate: { try await database.migrate() },
-                makeJobListener: { doorbell in SQLiteJobListener.watcher(databasePath: path, doorbell: doorbell, logger: logger) },
+                makeJobListener: { doorbells in SQLiteJobListener.watcher(databasePath: path, doorbells: doorbells, logger: logger) },
                 pollInterval: .milliseconds(250),
                 postgresClient: nil
             )

@@ -31,6 +31,11 @@ import Testing
         func fail(jobId: UUID, leaseToken: UUID, code: String, message: String, terminalEventId: Int) async throws -> Bool {
             try await store.fail(jobId: jobId, leaseToken: leaseToken, code: code, message: message, terminalEventId: terminalEventId)
         }
+        func stop(jobId: UUID, leaseToken: UUID, answer: String, terminalEventId: Int) async throws -> Bool {
+            try await store.stop(jobId: jobId, leaseToken: leaseToken, answer: answer, terminalEventId: terminalEventId)
+        }
+        func requestCancel(jobId: UUID) async throws -> Job? { try await store.requestCancel(jobId: jobId) }
+        func cancelRequested(among ids: [UUID]) async throws -> Set<UUID> { try await store.cancelRequested(among: ids) }
         func requeue(jobId: UUID, leaseToken: UUID, after delay: Duration, reason: String) async throws -> Bool {
             try await store.requeue(jobId: jobId, leaseToken: leaseToken, after: delay, reason: reason)
         }
