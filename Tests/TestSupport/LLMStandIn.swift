@@ -42,6 +42,8 @@ public final class LLMStandIn: Sendable {
         public var received: ContinuousClock.Instant
         public var firstPiece: ContinuousClock.Instant?
         public var finished: ContinuousClock.Instant?
+        /// When the stand-in found its response cut short by the client (a stopped answer).
+        public var closedByClient: ContinuousClock.Instant?
     }
 
     /// The per-chunk delay (the model's own "thinking" time).
@@ -161,36 +163,49 @@ public final class LLMStandIn: Sendable {
         var ending = Self.chunk(nil, finish: finishReason)
         if question.contains("[usage]") { ending += #"data: {"choices":[],"usage":{"prompt_tokens":42,"completion_tokens":17,"total_tokens":59}}"# + "\n\n" }
         if !question.contains("[nodone]") { ending += "data: [DONE]\n\n" }
-        let delay = chunkDelay
         let finalChunks = ending
         return Response(
             status: .ok,
             headers: [.contentType: "text/event-stream"],
             body: ResponseBody { writer in
-                for (index, piece) in pieces.enumerated() {
-                    if cut && index == pieces.count / 2 {
-                        throw CancellationError()
-                    }
-                    if errorChunk && index == pieces.count / 2 {
-                        try await writer.write(ByteBuffer(string: #"data: {"error":{"message":"overloaded","type":"server_error"}}"# + "\n\n"))
-                        try await writer.finish(nil)
-                        return
-                    }
-                    if reasoning {
-                        try await writer.write(ByteBuffer(string: #"data: {"choices":[{"index":0,"delta":{"reasoning_content":"thinking..."},"finish_reason":null}]}"# + "\n\n"))
-                    }
-                    if stall && index == 2 {
-                        try await Task.sleep(for: .seconds(5))
-                    }
-                    if delay > .zero { try await Task.sleep(for: delay) }
-                    try await writer.write(ByteBuffer(string: Self.chunk(piece)))
-                    if index == 0 { self.timingLog.withLock { $0[question]?.firstPiece = .now } }
+                do {
+                    try await self.write(pieces, to: &writer, question: question, cut: cut, errorChunk: errorChunk, reasoning: reasoning, stall: stall, ending: finalChunks)
+                } catch {
+                    // A client that closes its request shows as a failed write, or as this task
+                    // cancelled, within one piece's delay.
+                    if !cut { self.timingLog.withLock { $0[question]?.closedByClient = .now } }
+                    throw error
                 }
-                try await writer.write(ByteBuffer(string: finalChunks))
-                self.timingLog.withLock { $0[question]?.finished = .now }
-                try await writer.finish(nil)
             }
         )
+    }
+
+    private func write(
+        _ pieces: [String], to writer: inout some ResponseBodyWriter, question: String, cut: Bool, errorChunk: Bool, reasoning: Bool, stall: Bool, ending finalChunks: String
+    ) async throws {
+        let delay = chunkDelay
+        for (index, piece) in pieces.enumerated() {
+            if cut && index == pieces.count / 2 {
+                throw CancellationError()
+            }
+            if errorChunk && index == pieces.count / 2 {
+                try await writer.write(ByteBuffer(string: #"data: {"error":{"message":"overloaded","type":"server_error"}}"# + "\n\n"))
+                try await writer.finish(nil)
+                return
+            }
+            if reasoning {
+                try await writer.write(ByteBuffer(string: #"data: {"choices":[{"index":0,"delta":{"reasoning_content":"thinking..."},"finish_reason":null}]}"# + "\n\n"))
+            }
+            if stall && index == 2 {
+                try await Task.sleep(for: .seconds(5))
+            }
+            if delay > .zero { try await Task.sleep(for: delay) }
+            try await writer.write(ByteBuffer(string: Self.chunk(piece)))
+            if index == 0 { self.timingLog.withLock { $0[question]?.firstPiece = .now } }
+        }
+        try await writer.write(ByteBuffer(string: finalChunks))
+        self.timingLog.withLock { $0[question]?.finished = .now }
+        try await writer.finish(nil)
     }
 
     /// One `chat.completion.chunk` event, as OpenAI-compatible servers send it.
