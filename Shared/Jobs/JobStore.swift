@@ -36,7 +36,8 @@ public protocol JobStore: Sendable {
     /// An ended job is left as it is. Returns the job as it stands after the request, or `nil`.
     func requestCancel(jobId: UUID) async throws -> Job?
 
-    /// Which of these jobs someone asked to stop, in one round trip.
+    /// Which of these jobs someone asked to stop, or that are gone (their conversation deleted),
+    /// in one round trip.
     func cancelRequested(among ids: [UUID]) async throws -> Set<UUID>
 
     /// Ends the job as failed; `false` when the lease was lost.
@@ -50,6 +51,18 @@ public protocol JobStore: Sendable {
 
     /// The last `limit` messages of a conversation, oldest first.
     func history(sessionId: UUID, limit: Int) async throws -> [ChatTurn]
+
+    /// A user's conversations with one assistant, newest activity first, `limit` at a time after
+    /// `cursor`; with `courseId`, those about that course (their activity counted in it alone).
+    func sessions(userId: String, kind: AssistantKind, courseId: UUID?, after cursor: SessionCursor?, limit: Int) async throws -> [SessionSummary]
+
+    /// One conversation with its messages and its running jobs, or `nil`.
+    func session(id: UUID) async throws -> SessionRecord?
+
+    /// Deletes a conversation for good: its messages, its jobs with their results, and (Postgres)
+    /// their events in the database. Running jobs lose their rows, so their workers stop writing.
+    /// Returns the deleted jobs' ids (their event logs go too), or `nil` when there was no such conversation.
+    func deleteSession(id: UUID) async throws -> [UUID]?
 
     /// Counts by status and the age of the oldest runnable queued job, for metrics.
     func queueStatistics() async throws -> QueueStatistics

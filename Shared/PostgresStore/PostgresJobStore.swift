@@ -150,7 +150,11 @@ public struct PostgresJobStore: JobStore {
         guard !ids.isEmpty else { return [] }
         return try await translatingErrors {
             let rows = try await client.query(
-                "SELECT id FROM jobs WHERE id = ANY(\(ids)) AND cancel_requested_at IS NOT NULL", logger: logger
+                """
+                SELECT asked.id FROM unnest(\(ids)::uuid[]) AS asked (id)
+                WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.id = asked.id AND jobs.cancel_requested_at IS NULL)
+                """,
+                logger: logger
             )
             var asked: Set<UUID> = []
             for try await id in rows.decode(UUID.self) { asked.insert(id) }
@@ -205,6 +209,89 @@ public struct PostgresJobStore: JobStore {
                 turns.append(ChatTurn(jobId: jobId, role: ChatTurn.Role(rawValue: role) ?? .user, content: content, stopped: stopped))
             }
             return turns
+        }
+    }
+
+    public func sessions(userId: String, kind: AssistantKind, courseId: UUID?, after cursor: SessionCursor?, limit: Int) async throws -> [SessionSummary] {
+        try await translatingErrors {
+            let rows = try await client.query(
+                """
+                SELECT s.id, (SELECT question FROM jobs f WHERE f.session_id = s.id ORDER BY f.created_at, f.id LIMIT 1),
+                       (extract(epoch FROM min(j.created_at)) * 1000)::int8, (extract(epoch FROM max(j.created_at)) * 1000)::int8 AS last
+                FROM chat_sessions s JOIN jobs j ON j.session_id = s.id
+                WHERE s.user_id = \(userId) AND s.kind = \(kind.rawValue) AND (\(courseId)::uuid IS NULL OR j.course_id = \(courseId))
+                GROUP BY s.id
+                HAVING \(cursor == nil) OR ((extract(epoch FROM max(j.created_at)) * 1000)::int8, s.id) < (\(cursor?.lastActivityMilliseconds ?? 0), \(cursor?.id ?? UUID()))
+                ORDER BY last DESC, s.id DESC
+                LIMIT \(limit)
+                """,
+                logger: logger
+            )
+            var sessions: [SessionSummary] = []
+            for try await (id, title, first, last) in rows.decode((UUID, String?, Int64, Int64).self) {
+                sessions.append(SessionSummary(id: id, title: title ?? "", createdAt: Date(epochMilliseconds: first), lastActivity: Date(epochMilliseconds: last)))
+            }
+            return sessions
+        }
+    }
+
+    public func session(id: UUID) async throws -> SessionRecord? {
+        try await translatingErrors {
+            var owner: (String, String)?
+            for try await row in try await client.query("SELECT user_id, kind FROM chat_sessions WHERE id = \(id)", logger: logger).decode((String, String).self) {
+                owner = row
+            }
+            guard let owner else { return nil }
+            let messageRows = try await client.query(
+                """
+                SELECT m.job_id, m.role, m.content, m.stopped, (extract(epoch FROM m.created_at) * 1000)::int8, j.result::text
+                FROM chat_messages m LEFT JOIN jobs j ON j.id = m.job_id AND m.role = 'assistant'
+                WHERE m.session_id = \(id) ORDER BY m.id
+                """,
+                logger: logger
+            )
+            var messages: [SessionMessage] = []
+            for try await (jobId, role, content, stopped, created, result) in messageRows.decode((UUID, String, String, Bool, Int64, String?).self) {
+                messages.append(SessionMessage.decoded(
+                    jobId: jobId, role: role, content: content, stopped: stopped, createdAt: Date(epochMilliseconds: created), resultJSON: result
+                ))
+            }
+            var running: [Job] = []
+            let runningRows = try await client.query(
+                "SELECT \(unescaped: Self.columns) FROM jobs WHERE session_id = \(id) AND status IN ('QUEUED', 'PROCESSING') ORDER BY created_at",
+                logger: logger
+            )
+            for try await row in runningRows { running.append(try Self.decodeJob(row)) }
+            return SessionRecord(id: id, userId: owner.0, kind: AssistantKind(rawValue: owner.1) ?? .landing, messages: messages, running: running)
+        }
+    }
+
+    public func deleteSession(id: UUID) async throws -> [UUID]? {
+        try await translatingErrors {
+            // One statement, one transaction: the messages (by cascade), the jobs, their events in
+            // the database, the conversation; running jobs' workers are told to stop.
+            let rows = try await client.query(
+                """
+                WITH session AS (
+                    DELETE FROM chat_sessions WHERE id = \(id) RETURNING id
+                ), gone AS (
+                    DELETE FROM jobs WHERE session_id = \(id) AND EXISTS (SELECT 1 FROM session) RETURNING id, status
+                ), events AS (
+                    DELETE FROM job_events WHERE job_id IN (SELECT id FROM gone)
+                ), told AS (
+                    SELECT pg_notify('\(unescaped: Self.cancellationChannel)', id::text) FROM gone WHERE status = 'PROCESSING'
+                )
+                SELECT session.id, gone.id FROM session LEFT JOIN gone ON true, (SELECT count(*) FROM told) AS t
+                """,
+                logger: logger
+            )
+            var found = false
+            var jobs: [UUID] = []
+            for try await (_, job) in rows.decode((UUID, UUID?).self) {
+                found = true
+                if let job { jobs.append(job) }
+            }
+            return found ? jobs : nil
         }
     }
 

@@ -126,24 +126,17 @@ public struct SQLiteDatabase: Sendable {
                 );
                 """)
         }
-        // Stopping an answer: the request, what was streamed before it, and the stopped message.
-        migrator.registerMigration("v2-stop") { db in
+        // Stopping an answer (the request, what was streamed before it, the stopped message), and
+        // reading conversations back (a user's list, a conversation's jobs).
+        migrator.registerMigration("v2-conversations") { db in
             try db.execute(sql: """
                 ALTER TABLE jobs ADD COLUMN cancel_requested_at INTEGER;
                 ALTER TABLE jobs ADD COLUMN partial_answer TEXT;
                 ALTER TABLE chat_messages ADD COLUMN stopped INTEGER NOT NULL DEFAULT 0;
+                CREATE INDEX chat_sessions_by_owner ON chat_sessions (user_id, kind);
+                CREATE INDEX jobs_by_session ON jobs (session_id, created_at);
                 """)
         }
         try migrator.migrate(pool)
     }
 }
-
-/// Epoch milliseconds, the embedded store's clock (every process reads the same wall clock).
-extension Date {
-    var epochMilliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
-
-    init(epochMilliseconds: Int64) {
-        self.init(timeIntervalSince1970: Double(epochMilliseconds) / 1000)
-    }
-}
-

@@ -186,11 +186,12 @@ public struct SQLiteJobStore: JobStore {
         guard !ids.isEmpty else { return [] }
         return try await database.read { db in
             let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ", ")
-            let asked = try String.fetchAll(
-                db, sql: "SELECT id FROM jobs WHERE id IN (\(placeholders)) AND cancel_requested_at IS NOT NULL",
+            // Asked to stop, or gone: all but those that exist and were not asked.
+            let going = try String.fetchAll(
+                db, sql: "SELECT id FROM jobs WHERE id IN (\(placeholders)) AND cancel_requested_at IS NULL",
                 arguments: StatementArguments(ids.map(Self.text))
             )
-            return Set(asked.compactMap(UUID.init(uuidString:)))
+            return Set(ids).subtracting(going.compactMap(UUID.init(uuidString:)))
         }
     }
 
@@ -245,6 +246,76 @@ public struct SQLiteJobStore: JobStore {
                     stopped: row["stopped"]
                 )
             }
+        }
+    }
+
+    public func sessions(userId: String, kind: AssistantKind, courseId: UUID?, after cursor: SessionCursor?, limit: Int) async throws -> [SessionSummary] {
+        try await database.read { db in
+            var arguments: StatementArguments = [userId, kind.rawValue, courseId.map(Self.text), courseId.map(Self.text)]
+            var having = ""
+            if let cursor {
+                having = "HAVING max(j.created_at) < ? OR (max(j.created_at) = ? AND s.id < ?)"
+                arguments += [cursor.lastActivityMilliseconds, cursor.lastActivityMilliseconds, Self.text(cursor.id)]
+            }
+            arguments += [limit]
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT s.id, (SELECT question FROM jobs f WHERE f.session_id = s.id ORDER BY f.created_at, f.id LIMIT 1) AS title,
+                           min(j.created_at) AS first, max(j.created_at) AS last
+                    FROM chat_sessions s JOIN jobs j ON j.session_id = s.id
+                    WHERE s.user_id = ? AND s.kind = ? AND (? IS NULL OR j.course_id = ?)
+                    GROUP BY s.id \(having)
+                    ORDER BY last DESC, s.id DESC
+                    LIMIT ?
+                    """,
+                arguments: arguments
+            ).compactMap { row in
+                guard let id = UUID(uuidString: row["id"]) else { return nil }
+                return SessionSummary(
+                    id: id, title: row["title"] ?? "", createdAt: Date(epochMilliseconds: row["first"]), lastActivity: Date(epochMilliseconds: row["last"])
+                )
+            }
+        }
+    }
+
+    public func session(id: UUID) async throws -> SessionRecord? {
+        try await database.read { db in
+            guard let owner = try Row.fetchOne(db, sql: "SELECT user_id, kind FROM chat_sessions WHERE id = ?", arguments: [Self.text(id)]) else {
+                return nil
+            }
+            let messages = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT m.job_id, m.role, m.content, m.stopped, m.created_at, j.result
+                    FROM chat_messages m LEFT JOIN jobs j ON j.id = m.job_id AND m.role = 'assistant'
+                    WHERE m.session_id = ? ORDER BY m.id
+                    """,
+                arguments: [Self.text(id)]
+            ).map { row in
+                SessionMessage.decoded(
+                    jobId: UUID(uuidString: row["job_id"]) ?? UUID(), role: row["role"], content: row["content"], stopped: row["stopped"],
+                    createdAt: Date(epochMilliseconds: row["created_at"]), resultJSON: row["result"]
+                )
+            }
+            let running = try Row.fetchAll(
+                db, sql: "SELECT \(Self.columns) FROM jobs WHERE session_id = ? AND status IN ('QUEUED', 'PROCESSING') ORDER BY created_at",
+                arguments: [Self.text(id)]
+            ).map(Self.decodeJob)
+            return SessionRecord(id: id, userId: owner["user_id"], kind: AssistantKind(rawValue: owner["kind"]) ?? .landing, messages: messages, running: running)
+        }
+    }
+
+    public func deleteSession(id: UUID) async throws -> [UUID]? {
+        try await database.write { db in
+            // One transaction; the commit writes the WAL, which wakes the workers of running jobs,
+            // whose stop check then finds them gone.
+            guard try Row.fetchOne(db, sql: "SELECT id FROM chat_sessions WHERE id = ?", arguments: [Self.text(id)]) != nil else { return nil }
+            let jobs = try String.fetchAll(db, sql: "SELECT id FROM jobs WHERE session_id = ?", arguments: [Self.text(id)])
+            try db.execute(sql: "DELETE FROM chat_messages WHERE session_id = ?", arguments: [Self.text(id)])
+            try db.execute(sql: "DELETE FROM jobs WHERE session_id = ?", arguments: [Self.text(id)])
+            try db.execute(sql: "DELETE FROM chat_sessions WHERE id = ?", arguments: [Self.text(id)])
+            return jobs.compactMap(UUID.init(uuidString:))
         }
     }
 

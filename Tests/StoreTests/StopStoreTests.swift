@@ -41,7 +41,9 @@ import Testing
             #expect(asked.status == .processing && asked.cancelRequested && asked.leaseToken == b.leaseToken)
             // Asking twice changes nothing more.
             #expect(try await store.requestCancel(jobId: b.id)?.cancelRequested == true)
-            #expect(try await store.cancelRequested(among: [a.id, b.id, UUID()]) == [b.id])
+            // A job that is gone (its conversation deleted) must stop too.
+            let gone = UUID()
+            #expect(try await store.cancelRequested(among: [a.id, b.id, gone]) == [b.id, gone])
             #expect(try await store.cancelRequested(among: []).isEmpty)
         }
     }

@@ -34,6 +34,11 @@ import Testing
         func stop(jobId: UUID, leaseToken: UUID, answer: String, terminalEventId: Int) async throws -> Bool {
             try await store.stop(jobId: jobId, leaseToken: leaseToken, answer: answer, terminalEventId: terminalEventId)
         }
+        func sessions(userId: String, kind: AssistantKind, courseId: UUID?, after cursor: SessionCursor?, limit: Int) async throws -> [SessionSummary] {
+            try await store.sessions(userId: userId, kind: kind, courseId: courseId, after: cursor, limit: limit)
+        }
+        func session(id: UUID) async throws -> SessionRecord? { try await store.session(id: id) }
+        func deleteSession(id: UUID) async throws -> [UUID]? { try await store.deleteSession(id: id) }
         func requestCancel(jobId: UUID) async throws -> Job? { try await store.requestCancel(jobId: jobId) }
         func cancelRequested(among ids: [UUID]) async throws -> Set<UUID> { try await store.cancelRequested(among: ids) }
         func requeue(jobId: UUID, leaseToken: UUID, after delay: Duration, reason: String) async throws -> Bool {
