@@ -52,7 +52,10 @@ enum WorkerApplication {
         if let listener = try connection.makeJobListener(doorbells) { services.append(listener) }
         services.append(cancellations)
         services.append(worker)
-        if let retention = settings.spoolRetention { services.append(EventLogPruner(log: events, retention: retention, logger: logger)) }
+        if let retention = settings.spoolRetention {
+            let store = connection.store
+            services.append(EventLogPruner(log: events, retention: retention, existingJobs: { Set(try await store.jobs(ids: $0).map(\.id)) }, logger: logger))
+        }
 
         let router = Router(context: TutorlineRequestContext.self)
         router.add(middleware: APIErrorMiddleware())

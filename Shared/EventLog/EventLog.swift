@@ -18,4 +18,10 @@ public protocol EventLog: Sendable {
     /// written before `endedBefore`, and logs without an end last written before `unendedBefore`
     /// (a job that may still be retried keeps its log longer). Returns how many jobs' logs went.
     func prune(endedBefore: Date, unendedBefore: Date) async throws(EventLogError) -> Int
+
+    /// The jobs that have a log: for the pruner's sweep of logs whose job was deleted.
+    func loggedJobs() async throws(EventLogError) -> [UUID]
+
+    /// Deletes these jobs' logs now (their conversation was deleted).
+    func erase(jobs: [UUID]) async throws(EventLogError)
 }

@@ -47,6 +47,23 @@ public struct PostgresEventLog: EventLog {
         }
     }
 
+    public func loggedJobs() async throws(EventLogError) -> [UUID] {
+        try await run { client, logger in
+            var jobs: [UUID] = []
+            for try await job in try await client.query("SELECT DISTINCT job_id FROM job_events", logger: logger).decode(UUID.self) {
+                jobs.append(job)
+            }
+            return jobs
+        }
+    }
+
+    public func erase(jobs: [UUID]) async throws(EventLogError) {
+        guard !jobs.isEmpty else { return }
+        try await run { client, logger in
+            _ = try await client.query("DELETE FROM job_events WHERE job_id = ANY(\(jobs)::uuid[])", logger: logger)
+        }
+    }
+
     /// The frames of each job after its given id, in order: one statement for all of them.
     func frames(of jobs: [(job: UUID, after: Int)]) async throws(EventLogError) -> [UUID: [EventFrame]] {
         guard !jobs.isEmpty else { return [:] }

@@ -22,6 +22,22 @@ extension Spool: EventLog, EventLogReader {
         return try result.get()
     }
 
+    public func loggedJobs() async throws(EventLogError) -> [UUID] {
+        let spool = self
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<[UUID], EventLogError>, Never>) in
+            DispatchQueue.global(qos: .utility).async {
+                continuation.resume(returning: Result { () throws(EventLogError) in try spool.jobsWithFiles() })
+            }
+        }
+        return try result.get()
+    }
+
+    public func erase(jobs: [UUID]) async throws(EventLogError) {
+        for job in jobs where unlink(path(for: job)) != 0 && errno != ENOENT {
+            throw EventLogError(.unwritable, errno: errno)
+        }
+    }
+
     /// Nothing to do: every replica reads the files themselves.
     public func prepare(job: UUID) async throws(EventLogError) {}
 }

@@ -35,6 +35,18 @@ extension Spool {
         return removed
     }
 
+    /// The jobs with a file in the folder.
+    func jobsWithFiles() throws(EventLogError) -> [UUID] {
+        guard let folder = opendir(directory) else { throw EventLogError(.unreadable, errno: errno) }
+        defer { closedir(folder) }
+        var jobs: [UUID] = []
+        while let entry = readdir(folder) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if let job = Spool.jobID(fromFileName: name) { jobs.append(job) }
+        }
+        return jobs
+    }
+
     /// Whether the file's last frame is the job's end (`completed` or `failed`).
     static func hasEnded(path: String) -> Bool {
         let fd = open(path, O_RDONLY | O_CLOEXEC)

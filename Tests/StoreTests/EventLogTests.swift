@@ -130,6 +130,29 @@ import Testing
         }
     }
 
+    @Test(arguments: EventLogKind.allCases) func theSweepErasesTheLogsOfJobsTheStoreNoLongerHolds(kind: EventLogKind) async throws {
+        try await Self.withLog(kind) { fixture in
+            let kept = UUID()
+            let deleted = UUID()
+            for job in [kept, deleted] {
+                let writer = try await fixture.log.writer(for: job, startsEmpty: true)
+                try writer.append(event: "delta", data: #"{"text":"Hi"}"#)
+                try await writer.flush()
+            }
+            #expect(Set(try await fixture.log.loggedJobs()) == [kept, deleted])
+            let pruner = EventLogPruner(log: fixture.log, retention: .seconds(3600), existingJobs: { ids in Set(ids).intersection([kept]) }, logger: Logger(label: "test"))
+            #expect(try await pruner.sweep() == 1)
+            #expect(try await fixture.log.loggedJobs() == [kept])
+            #expect(try await pruner.sweep() == 0)
+            try await fixture.reader.prepare(job: deleted)
+            #expect(try fixture.reader.read(job: deleted, from: 0) == nil)
+            try await fixture.reader.prepare(job: kept)
+            #expect(try fixture.reader.read(job: kept, from: 0)?.frames.count == 1)
+            // Without a store to ask, nothing is swept.
+            #expect(try await EventLogPruner(log: fixture.log, retention: .seconds(3600), logger: Logger(label: "test")).sweep() == 0)
+        }
+    }
+
     /// Two writers numbering the same ids (an attempt that lost its lease still writing): the
     /// second's append fails and says so, at its flush and at every later append.
     @Test func aRowThatCannotBeWrittenFailsTheWriter() async throws {
