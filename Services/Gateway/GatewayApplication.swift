@@ -18,7 +18,7 @@ enum GatewayApplication {
         router.add(middleware: CORSPolicyMiddleware(CORSPolicy(
             origins: settings.corsOrigins,
             allowHeaders: ["accept", "authorization", "content-type", "idempotency-key", "last-event-id"],
-            allowMethods: ["GET", "POST", "OPTIONS"]
+            allowMethods: ["GET", "POST", "DELETE", "OPTIONS"]
         )))
         router.add(middleware: APIErrorMiddleware())
         router.add(middleware: MetricsMiddleware())
@@ -33,6 +33,10 @@ enum GatewayApplication {
             streamPublicURL: settings.streamPublicURL,
             maxAttempts: settings.maxAttempts,
             trustForwardedFor: settings.trustForwardedFor
+        ).register(on: router)
+        SessionRoutes(
+            store: connection.store, knowledge: connection.knowledge, users: users,
+            tokens: StreamTokenIssuer(keys: keys, lifetime: settings.streamTokenTTL), streamPublicURL: settings.streamPublicURL
         ).register(on: router)
         DemoRoutes(users: users, mintsDemoTokens: settings.common.database.isEmbedded).register(on: router)
 

@@ -11,7 +11,7 @@ extension QueryRoutes {
     /// the job had already ended (nothing to stop, not an error).
     func registerCancel(on router: Router<TutorlineRequestContext>) {
         router.post("/assistant/job/:jobId/cancel") { request, context in
-            let user = try await authenticate(request)
+            let user = try await users.user(from: request)
             let job = try await lookUp(context, kind: .tutor)
             guard job.userId == user.sub.value else {
                 throw APIError.forbidden("not_your_job", "This job belongs to another user.")

@@ -22,7 +22,7 @@ struct QueryRoutes: Sendable {
 
     func register(on router: Router<TutorlineRequestContext>) {
         router.post("/assistant/query") { request, context in
-            let user = try await authenticate(request)
+            let user = try await users.user(from: request)
             return try await accept(request, context: context, kind: .tutor, userId: user.sub.value)
         }
         router.post("/api/landing-assistant/query") { request, context in
@@ -32,7 +32,7 @@ struct QueryRoutes: Sendable {
             return try await accept(request, context: context, kind: .landing, userId: "anonymous", keyScope: clientAddress(request, context: context))
         }
         router.get("/assistant/job/:jobId") { request, context in
-            let user = try await authenticate(request)
+            let user = try await users.user(from: request)
             let job = try await lookUp(context, kind: .tutor)
             guard job.userId == user.sub.value else {
                 throw APIError.forbidden("not_your_job", "This job belongs to another user.")
@@ -43,22 +43,6 @@ struct QueryRoutes: Sendable {
             try Self.statusResponse(for: try await lookUp(context, kind: .landing))
         }
         registerCancel(on: router)
-    }
-
-    func authenticate(_ request: Request) async throws -> UserClaims {
-        let header = request.headers[.authorization]
-        do {
-            guard let header else { throw UserAuthError(.missing) }
-            // Any scheme but Bearer, or an empty one, is a credential we cannot accept.
-            guard header.hasPrefix("Bearer "), header.count > 7 else { throw UserAuthError(.invalid) }
-            return try await users.verify(bearer: String(header.dropFirst(7)))
-        } catch let error as UserAuthError {
-            switch error.code {
-            case .missing: throw APIError.unauthorized("missing_token", "Sign in: send Authorization: Bearer <token>.")
-            case .expired: throw APIError.unauthorized("expired_token", "The sign-in token has expired.")
-            case .invalid: throw APIError.unauthorized("invalid_token", "The sign-in token is not valid.")
-            }
-        }
     }
 
     /// - Parameter keyScope: for anonymous clients, who all share one user id, the client address
@@ -97,12 +81,10 @@ struct QueryRoutes: Sendable {
             throw APIError.forbidden("session_not_yours", error.message)
         }
         let job = outcome.job
-        let token = try await tokens.issue(job: job.id, audience: kind.rawValue, subject: userId)
+        let links = try await JobLinks(job: job, tokens: tokens, streamPublicURL: streamPublicURL)
         let body = QueryAccepted(
             jobId: job.id.uuidString.lowercased(), status: job.status.rawValue,
-            streamUrl: "\(streamPublicURL)\(kind.routePrefix)/stream/\(job.id.uuidString.lowercased())?token=\(token)",
-            pollUrl: "\(kind.routePrefix)/job/\(job.id.uuidString.lowercased())",
-            cancelUrl: "\(kind.routePrefix)/job/\(job.id.uuidString.lowercased())/cancel"
+            streamUrl: links.streamUrl, pollUrl: links.pollUrl, cancelUrl: links.cancelUrl
         )
         if outcome.created { Counter(label: "tutorline_jobs_accepted_total", dimensions: [("assistant", kind.rawValue)]).increment() }
         context.logger.info("job accepted", metadata: ["job": "\(job.id.lowercasedString)", "assistant": "\(kind.rawValue)", "created": "\(outcome.created)"])
