@@ -1,5 +1,11 @@
 /// The demo page: both assistants, answers streamed through native `EventSource`.
 /// Plain HTML, CSS and JavaScript, no build step. `?ask-tutor=…` and `?ask-guide=…` ask on load.
+///
+/// Each assistant's conversation id (and the demo sign-in) is kept in `localStorage`: a reload
+/// reads the conversation back (`GET <prefix>/sessions/:id`) and follows a running answer from its
+/// first event, so its text shows once, complete. A Stop button stops a streaming answer.
+/// `?then=reload:N` or `?then=stop:N` reloads the page, or presses Stop, once N pieces have
+/// arrived: how the browser test drives those two moments.
 enum DemoPage {
     static let html = #"""
 <!doctype html>
@@ -36,6 +42,8 @@ enum DemoPage {
   button.secondary { background: white; border: 1px solid var(--line); border-radius: 8px; padding: 6px 10px; cursor: pointer; }
   button:disabled { opacity: .5; cursor: default; }
   .signed { color: var(--ok); font-size: 13px; }
+  .msg.stopped .status { color: var(--muted); font-style: italic; }
+  .stop { margin-left: 8px; font-size: 12px; }
 </style>
 </head>
 <body>
@@ -47,13 +55,13 @@ enum DemoPage {
   <section class="bot" id="tutor">
     <header>
       <div><h2>Course tutor</h2><small>AI Native FullStack Developer · signed-in learners</small></div>
-      <div><span class="signed" hidden></span><button class="secondary signin" type="button">Sign in as demo user</button></div>
+      <div><span class="signed" hidden></span><button class="secondary signin" type="button">Sign in as demo user</button> <button class="secondary new" type="button">New chat</button></div>
     </header>
     <div class="log" aria-live="polite"></div>
     <form><input type="text" placeholder="Ask about the course…" maxlength="4000" required><button class="primary" disabled>Ask</button></form>
   </section>
   <section class="bot" id="guide">
-    <header><div><h2>Landing guide</h2><small>Courses, pricing, how it works · anonymous</small></div></header>
+    <header><div><h2>Landing guide</h2><small>Courses, pricing, how it works · anonymous</small></div><button class="secondary new" type="button">New chat</button></header>
     <div class="log" aria-live="polite"></div>
     <form><input type="text" placeholder="Which course suits me?" maxlength="4000" required><button class="primary">Ask</button></form>
   </section>
@@ -61,9 +69,17 @@ enum DemoPage {
 <script>
 "use strict";
 const bots = {
-  tutor: { el: document.getElementById("tutor"), url: "/assistant/query", token: null, sessionId: null, courseId: "ai-native-fullstack-developer" },
-  guide: { el: document.getElementById("guide"), url: "/api/landing-assistant/query", token: null, sessionId: null },
+  tutor: { el: document.getElementById("tutor"), prefix: "/assistant", token: null, courseId: "ai-native-fullstack-developer" },
+  guide: { el: document.getElementById("guide"), prefix: "/api/landing-assistant", token: null },
 };
+const stored = {
+  get: (key) => { try { return localStorage.getItem("tutorline." + key); } catch { return null; } },
+  set: (key, value) => { try { value === null ? localStorage.removeItem("tutorline." + key) : localStorage.setItem("tutorline." + key, value); } catch {} },
+};
+const params = new URLSearchParams(location.search);
+// The browser test's hook: after N pieces, reload once or press Stop.
+const [thenAction, thenCount] = (params.get("then") || "").split(":");
+let thenDone = stored.get("then-done") === location.search;
 
 function add(bot, cls, text) {
   const div = document.createElement("div");
@@ -74,43 +90,96 @@ function add(bot, cls, text) {
   return div;
 }
 
+function headersFor(bot) {
+  const headers = { "Content-Type": "application/json" };
+  if (bot.token) headers.Authorization = "Bearer " + bot.token;
+  return headers;
+}
+
+function sessionOf(name) {
+  let id = stored.get("session." + name);
+  if (!id) {
+    id = crypto.randomUUID();
+    stored.set("session." + name, id);
+  }
+  return id;
+}
+
+function showSignedIn(bot, sub) {
+  bot.el.querySelector(".signin").hidden = true;
+  const label = bot.el.querySelector(".signed");
+  label.hidden = false;
+  label.textContent = "Signed in as " + sub;
+  bot.el.querySelector("button.primary").disabled = false;
+}
+
 async function signIn() {
   const bot = bots.tutor;
   const response = await fetch("/demo/token", { method: "POST" });
   const body = await response.json().catch(() => ({}));
   if (!response.ok) { add(bot, "bot error", (body.error && body.error.message) || "Sign-in failed."); return false; }
   bot.token = body.token;
-  bot.el.querySelector(".signin").hidden = true;
-  const label = bot.el.querySelector(".signed");
-  label.hidden = false;
-  label.textContent = "Signed in as " + body.sub;
-  bot.el.querySelector("button.primary").disabled = false;
+  stored.set("token", body.token);
+  stored.set("sub", body.sub);
+  showSignedIn(bot, body.sub);
   return true;
+}
+
+/// An answer bubble: its text, a status line, and the sources and suggestions once completed.
+function replyBubble(bot) {
+  const reply = add(bot, "bot", "");
+  const text = document.createElement("span");
+  const status = document.createElement("span");
+  status.className = "status";
+  reply.append(text, status);
+  return { reply, text, status };
+}
+
+function showExtras(name, reply, sources, suggestions) {
+  const titles = [...new Set((sources || []).map((s) => s.lessonTitle))];
+  if (titles.length) {
+    const div = document.createElement("div");
+    div.className = "sources";
+    div.textContent = "Sources: " + titles.join(" · ");
+    reply.appendChild(div);
+  }
+  if ((suggestions || []).length) {
+    const list = document.createElement("div");
+    list.className = "suggestions";
+    for (const suggestion of suggestions) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = suggestion;
+      button.onclick = () => ask(name, suggestion);
+      list.appendChild(button);
+    }
+    reply.appendChild(list);
+  }
+}
+
+function showStopped(bubble, answer) {
+  bubble.text.textContent = answer;
+  bubble.reply.classList.add("stopped");
+  bubble.reply.dataset.state = "stopped";
+  bubble.status.textContent = "Stopped";
 }
 
 async function ask(name, question) {
   const bot = bots[name];
   add(bot, "user", question);
-  const reply = add(bot, "bot", "");
-  reply.dataset.state = "asking";
-  const text = document.createElement("span");
-  const status = document.createElement("span");
-  status.className = "status";
-  status.textContent = "Sending…";
-  reply.append(text, status);
+  const bubble = replyBubble(bot);
+  bubble.reply.dataset.state = "asking";
+  bubble.status.textContent = "Sending…";
   const fail = (message) => {
-    reply.classList.add("error");
-    reply.dataset.state = "failed";
-    status.textContent = message;
+    bubble.reply.classList.add("error");
+    bubble.reply.dataset.state = "failed";
+    bubble.status.textContent = message;
   };
-  const payload = { question };
+  const payload = { question, sessionId: sessionOf(name) };
   if (bot.courseId) payload.courseId = bot.courseId;
-  if (bot.sessionId) payload.sessionId = bot.sessionId;
-  const headers = { "Content-Type": "application/json" };
-  if (bot.token) headers.Authorization = "Bearer " + bot.token;
   let accepted;
   try {
-    const response = await fetch(bot.url, { method: "POST", headers, body: JSON.stringify(payload) });
+    const response = await fetch(bot.prefix + "/query", { method: "POST", headers: headersFor(bot), body: JSON.stringify(payload) });
     accepted = await response.json().catch(() => ({}));
     if (!response.ok) {
       const wait = response.headers.get("Retry-After");
@@ -121,19 +190,43 @@ async function ask(name, question) {
     fail("The service could not be reached.");
     return;
   }
+  follow(name, bubble, accepted);
+}
+
+/// Follows a job's stream into its bubble, from its first event (a replay shows the text once).
+function follow(name, bubble, links) {
+  const bot = bots[name];
+  const { reply, text, status } = bubble;
+  const fail = (message) => {
+    reply.classList.add("error");
+    reply.dataset.state = "failed";
+    status.textContent = message;
+  };
   status.textContent = "Queued…";
   let answer = "";
+  let pieces = 0;
   let opened = false;
-  const source = new EventSource(accepted.streamUrl);
-  const finish = () => source.close();
+  const stop = document.createElement("button");
+  stop.type = "button";
+  stop.className = "secondary stop";
+  stop.textContent = "Stop";
+  stop.onclick = async () => {
+    stop.disabled = true;
+    // The tutor's jobs stop for their owner; a landing job for the holder of its stream token.
+    const token = bot.token || new URL(links.streamUrl, location.href).searchParams.get("token");
+    await fetch(links.cancelUrl, { method: "POST", headers: { Authorization: "Bearer " + token } }).catch(() => {});
+  };
+  reply.appendChild(stop);
+  const source = new EventSource(links.streamUrl);
+  const finish = () => { source.close(); stop.remove(); };
   source.onopen = () => {
     if (opened) status.textContent = "Reconnected; resuming where we left off…";
     opened = true;
   };
   source.onerror = () => {
-    if (reply.dataset.state === "completed" || reply.dataset.state === "failed") return;
+    if (["completed", "failed", "stopped"].includes(reply.dataset.state)) return;
     status.textContent = source.readyState === EventSource.CONNECTING ? "Connection lost; reconnecting…" : "The stream closed.";
-    if (source.readyState === EventSource.CLOSED) fail("The stream could not be opened.");
+    if (source.readyState === EventSource.CLOSED) { finish(); fail("The stream could not be opened."); }
   };
   source.addEventListener("status", (event) => {
     const s = JSON.parse(event.data).status;
@@ -146,37 +239,64 @@ async function ask(name, question) {
     reply.dataset.state = "streaming";
     status.textContent = "Answering…";
     reply.scrollIntoView({ block: "end" });
+    pieces += 1;
+    if (!thenDone && thenAction && pieces === Number(thenCount)) {
+      thenDone = true;
+      stored.set("then-done", location.search);
+      if (thenAction === "reload") location.reload();
+      if (thenAction === "stop") stop.click();
+    }
   });
   source.addEventListener("completed", (event) => {
     finish();
     const result = JSON.parse(event.data);
-    bot.sessionId = result.sessionId;
     text.textContent = result.answer;
     reply.dataset.state = "completed";
-    status.textContent = "";
     status.remove();
-    const titles = [...new Set((result.sources || []).map((s) => s.lessonTitle))];
-    if (titles.length) {
-      const sources = document.createElement("div");
-      sources.className = "sources";
-      sources.textContent = "Sources: " + titles.join(" · ");
-      reply.appendChild(sources);
-    }
-    if ((result.nextSuggestions || []).length) {
-      const list = document.createElement("div");
-      list.className = "suggestions";
-      for (const suggestion of result.nextSuggestions) {
-        const button = document.createElement("button");
-        button.type = "button";
-        button.textContent = suggestion;
-        button.onclick = () => ask(name, suggestion);
-        list.appendChild(button);
-      }
-      reply.appendChild(list);
-    }
+    showExtras(name, reply, result.sources, result.nextSuggestions);
   });
-  source.addEventListener("failed", (event) => { finish(); fail(JSON.parse(event.data).error); });
+  source.addEventListener("failed", (event) => {
+    finish();
+    const data = JSON.parse(event.data);
+    if (data.code === "cancelled") showStopped(bubble, data.answer || "");
+    else fail(data.error);
+  });
   source.addEventListener("timeout", () => { finish(); fail("No answer arrived in time; please ask again."); });
+}
+
+/// Reads the stored conversation back: its messages, and any answer still running, followed.
+async function restore(name) {
+  const bot = bots[name];
+  const id = stored.get("session." + name);
+  if (!id) return;
+  const response = await fetch(bot.prefix + "/sessions/" + id, { headers: headersFor(bot) }).catch(() => null);
+  if (!response || !response.ok) {
+    // Gone (deleted, or another user's): start afresh. An expired sign-in: sign in again.
+    if (response && (response.status === 404 || response.status === 403)) stored.set("session." + name, null);
+    if (response && response.status === 401 && name === "tutor") {
+      bot.token = null;
+      stored.set("token", null);
+      bot.el.querySelector(".signin").hidden = false;
+      bot.el.querySelector(".signed").hidden = true;
+    }
+    return;
+  }
+  const session = await response.json();
+  // Which conversations were read back (the browser test looks).
+  document.body.dataset.restored = ((document.body.dataset.restored || "") + " " + name).trim();
+  for (const message of session.messages) {
+    if (message.role === "user") { add(bot, "user", message.content); continue; }
+    const bubble = replyBubble(bot);
+    if (message.stopped) { showStopped(bubble, message.content); continue; }
+    bubble.text.textContent = message.content;
+    bubble.reply.dataset.state = "completed";
+    bubble.status.remove();
+    showExtras(name, bubble.reply, message.sources, message.nextSuggestions);
+  }
+  for (const job of session.running) {
+    add(bot, "user", job.question);
+    follow(name, replyBubble(bot), job);
+  }
 }
 
 for (const [name, bot] of Object.entries(bots)) {
@@ -189,13 +309,24 @@ for (const [name, bot] of Object.entries(bots)) {
     input.value = "";
     ask(name, question);
   });
+  bot.el.querySelector(".new").addEventListener("click", () => {
+    stored.set("session." + name, null);
+    bot.el.querySelector(".log").replaceChildren();
+  });
 }
 bots.tutor.el.querySelector(".signin").addEventListener("click", signIn);
 
 (async () => {
-  const params = new URLSearchParams(location.search);
+  if (stored.get("token")) {
+    bots.tutor.token = stored.get("token");
+    showSignedIn(bots.tutor, stored.get("sub") || "you");
+  }
+  const restoring = [restore("guide"), bots.tutor.token ? restore("tutor") : Promise.resolve()];
+  await Promise.all(restoring);
+  // A reload keeps the question in the URL: it is asked on the first load only.
+  if (thenDone && thenAction === "reload") return;
   if (params.get("ask-guide")) ask("guide", params.get("ask-guide"));
-  if (params.get("ask-tutor") && await signIn()) ask("tutor", params.get("ask-tutor"));
+  if (params.get("ask-tutor") && (bots.tutor.token || await signIn())) ask("tutor", params.get("ask-tutor"));
 })();
 </script>
 </body>

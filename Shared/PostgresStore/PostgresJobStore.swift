@@ -242,6 +242,14 @@ public struct PostgresJobStore: JobStore {
                 owner = row
             }
             guard let owner else { return nil }
+            // The running jobs first, then the messages: a job that ends in between shows in both,
+            // and is kept once, as a message; never in neither.
+            var running: [Job] = []
+            let runningRows = try await client.query(
+                "SELECT \(unescaped: Self.columns) FROM jobs WHERE session_id = \(id) AND status IN ('QUEUED', 'PROCESSING') ORDER BY created_at",
+                logger: logger
+            )
+            for try await row in runningRows { running.append(try Self.decodeJob(row)) }
             let messageRows = try await client.query(
                 """
                 SELECT m.job_id, m.role, m.content, m.stopped, (extract(epoch FROM m.created_at) * 1000)::int8, j.result::text
@@ -256,12 +264,7 @@ public struct PostgresJobStore: JobStore {
                     jobId: jobId, role: role, content: content, stopped: stopped, createdAt: Date(epochMilliseconds: created), resultJSON: result
                 ))
             }
-            var running: [Job] = []
-            let runningRows = try await client.query(
-                "SELECT \(unescaped: Self.columns) FROM jobs WHERE session_id = \(id) AND status IN ('QUEUED', 'PROCESSING') ORDER BY created_at",
-                logger: logger
-            )
-            for try await row in runningRows { running.append(try Self.decodeJob(row)) }
+            running.removeAll { job in messages.contains { $0.jobId == job.id } }
             return SessionRecord(id: id, userId: owner.0, kind: AssistantKind(rawValue: owner.1) ?? .landing, messages: messages, running: running)
         }
     }

@@ -298,6 +298,7 @@ public struct SQLiteJobStore: JobStore {
                     createdAt: Date(epochMilliseconds: row["created_at"]), resultJSON: row["result"]
                 )
             }
+            // One read transaction: a job is either running or among the messages.
             let running = try Row.fetchAll(
                 db, sql: "SELECT \(Self.columns) FROM jobs WHERE session_id = ? AND status IN ('QUEUED', 'PROCESSING') ORDER BY created_at",
                 arguments: [Self.text(id)]
