@@ -14,6 +14,7 @@ enum GatewayApplication {
         let keys = try await StreamTokenSettings.keys(reader: settings.reader, database: settings.common.database)
         let users = try await UserTokenVerifier(hmacSecret: settings.authJWTSecret, jwks: settings.authJWKS)
 
+        let readLimiter = RateLimiter(limit: settings.anonReadRateLimit)
         let router = Router(context: TutorlineRequestContext.self)
         router.add(middleware: CORSPolicyMiddleware(CORSPolicy(
             origins: settings.corsOrigins,
@@ -30,13 +31,15 @@ enum GatewayApplication {
             streamTokens: StreamTokenVerifier(keys: keys),
             users: users,
             rateLimiter: RateLimiter(limit: settings.anonRateLimit),
+            readLimiter: readLimiter,
             streamPublicURL: settings.streamPublicURL,
             maxAttempts: settings.maxAttempts,
             trustForwardedFor: settings.trustForwardedFor
         ).register(on: router)
         SessionRoutes(
             store: connection.store, knowledge: connection.knowledge, users: users,
-            tokens: StreamTokenIssuer(keys: keys, lifetime: settings.streamTokenTTL), streamPublicURL: settings.streamPublicURL
+            tokens: StreamTokenIssuer(keys: keys, lifetime: settings.streamTokenTTL), streamPublicURL: settings.streamPublicURL,
+            readLimiter: readLimiter, trustForwardedFor: settings.trustForwardedFor
         ).register(on: router)
         DemoRoutes(users: users, mintsDemoTokens: settings.common.database.isEmbedded).register(on: router)
 

@@ -15,6 +15,9 @@ struct GatewaySettings: Sendable {
     static let authJWKSFile = Setting("AUTH_JWKS_FILE", default: "", "JWKS file with RS256/ES256 public keys for bearer tokens")
     static let corsOrigins = Setting("CORS_ORIGINS", default: "", "comma-separated origins allowed to call from a browser (* for any)")
     static let anonRateLimit = Setting("ANON_RATE_LIMIT", default: "30", "landing-assistant queries per minute per client address; 0 turns it off")
+    static let anonReadRateLimit = Setting(
+        "ANON_READ_RATE_LIMIT", default: "120", "landing-assistant conversation reads, deletions and stops per minute per client address; 0 turns it off"
+    )
     static let maxAttempts = Setting("JOB_MAX_ATTEMPTS", default: "3", "attempts a job gets before it fails")
     static let trustForwardedFor = Setting(
         "TRUST_FORWARDED_FOR", default: "false", "true behind a proxy that appends the client address to X-Forwarded-For (rate limiting uses it)"
@@ -22,7 +25,7 @@ struct GatewaySettings: Sendable {
 
     static let all: [Setting] = CommonSettings.settings(defaultPort: 8080) + [
         streamTokenSecret, streamTokenPreviousSecrets, streamTokenTTL, streamPublicURL,
-        authJWTSecret, authJWKSFile, corsOrigins, anonRateLimit, maxAttempts, trustForwardedFor,
+        authJWTSecret, authJWKSFile, corsOrigins, anonRateLimit, anonReadRateLimit, maxAttempts, trustForwardedFor,
     ]
 
     var common: CommonSettings
@@ -33,6 +36,7 @@ struct GatewaySettings: Sendable {
     var authJWKS: String?
     var corsOrigins: [String]
     var anonRateLimit: Int
+    var anonReadRateLimit: Int
     var maxAttempts: Int
     var trustForwardedFor: Bool
 
@@ -63,6 +67,7 @@ struct GatewaySettings: Sendable {
         }
         corsOrigins = reader.list(Self.corsOrigins)
         anonRateLimit = try reader.int(Self.anonRateLimit, in: 0...1_000_000)
+        anonReadRateLimit = try reader.int(Self.anonReadRateLimit, in: 0...1_000_000)
         maxAttempts = try reader.int(Self.maxAttempts, in: 1...20)
         let trust = try reader.required(Self.trustForwardedFor).lowercased()
         guard ["true", "false"].contains(trust) else { throw SettingsError(Self.trustForwardedFor.name, "must be true or false") }

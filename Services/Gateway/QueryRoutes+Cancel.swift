@@ -19,6 +19,7 @@ extension QueryRoutes {
             return try await stop(job, context: context)
         }
         router.post("/api/landing-assistant/job/:jobId/cancel") { request, context in
+            try request.admit(by: readLimiter, context: context, trustingForwardedFor: trustForwardedFor)
             guard let raw = context.parameters.get("jobId"), let id = UUID(uuidString: raw) else {
                 throw APIError.invalidJobId
             }

@@ -16,6 +16,8 @@ struct QueryRoutes: Sendable {
     let streamTokens: StreamTokenVerifier
     let users: UserTokenVerifier
     let rateLimiter: RateLimiter
+    /// Bounds an anonymous client's stops (and, in `SessionRoutes`, its conversation reads).
+    let readLimiter: RateLimiter
     let streamPublicURL: String
     let maxAttempts: Int
     let trustForwardedFor: Bool
@@ -26,10 +28,10 @@ struct QueryRoutes: Sendable {
             return try await accept(request, context: context, kind: .tutor, userId: user.sub.value)
         }
         router.post("/api/landing-assistant/query") { request, context in
-            if let retryAfter = rateLimiter.admit(clientAddress(request, context: context)) {
+            if let retryAfter = rateLimiter.admit(request.clientAddress(context: context, trustingForwardedFor: trustForwardedFor)) {
                 throw APIError(.tooManyRequests, code: "rate_limited", message: "Too many questions; try again in a moment.", retryAfter: retryAfter)
             }
-            return try await accept(request, context: context, kind: .landing, userId: "anonymous", keyScope: clientAddress(request, context: context))
+            return try await accept(request, context: context, kind: .landing, userId: "anonymous", keyScope: request.clientAddress(context: context, trustingForwardedFor: trustForwardedFor))
         }
         router.get("/assistant/job/:jobId") { request, context in
             let user = try await users.user(from: request)
@@ -97,14 +99,6 @@ struct QueryRoutes: Sendable {
         }
         guard let job = try await store.job(id: id), job.kind == kind else { throw APIError.jobNotFound }
         return job
-    }
-
-    /// The client's address: the one the trusted proxy appended last to X-Forwarded-For, or the peer's.
-    func clientAddress(_ request: Request, context: TutorlineRequestContext) -> String {
-        guard trustForwardedFor, let forwarded = request.headers[.xForwardedFor],
-            let last = forwarded.split(separator: ",").last?.trimmingCharacters(in: .whitespaces), !last.isEmpty
-        else { return context.clientAddress }
-        return last
     }
 
     static func idempotencyKey(_ request: Request) throws -> String? {

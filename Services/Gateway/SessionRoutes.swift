@@ -16,6 +16,9 @@ struct SessionRoutes: Sendable {
     let users: UserTokenVerifier
     let tokens: StreamTokenIssuer
     let streamPublicURL: String
+    /// Bounds an anonymous client's reads and deletions (the landing guide's routes have no sign-in).
+    let readLimiter: RateLimiter
+    let trustForwardedFor: Bool
     /// The most conversations one page holds, and how many when the client does not say.
     static let maximumPage = 50
     static let defaultPage = 20
@@ -33,11 +36,13 @@ struct SessionRoutes: Sendable {
             let user = try await users.user(from: request)
             return try await delete(try await owned(context, kind: .tutor, by: user.sub.value), context: context)
         }
-        router.get("/api/landing-assistant/sessions/:sessionId") { _, context in
-            try QueryRoutes.json(try await body(of: try await owned(context, kind: .landing, by: nil)), status: .ok)
+        router.get("/api/landing-assistant/sessions/:sessionId") { request, context in
+            try request.admit(by: readLimiter, context: context, trustingForwardedFor: trustForwardedFor)
+            return try QueryRoutes.json(try await body(of: try await owned(context, kind: .landing, by: nil)), status: .ok)
         }
-        router.delete("/api/landing-assistant/sessions/:sessionId") { _, context in
-            try await delete(try await owned(context, kind: .landing, by: nil), context: context)
+        router.delete("/api/landing-assistant/sessions/:sessionId") { request, context in
+            try request.admit(by: readLimiter, context: context, trustingForwardedFor: trustForwardedFor)
+            return try await delete(try await owned(context, kind: .landing, by: nil), context: context)
         }
     }
 

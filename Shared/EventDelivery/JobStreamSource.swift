@@ -51,7 +51,7 @@ public struct JobStreamSource: Sendable {
         let subscription = hub.subscribe(job: job)
         try await log.prepare(job: job)
         let seen = lastEventId ?? 0
-        let scan: LogScan
+        var scan: LogScan
         if let spooled = try scanLog(job: job, after: seen) {
             scan = spooled
         } else if configuration.claimGrace > .zero, await Self.signalled(subscription, within: configuration.claimGrace),
@@ -63,7 +63,9 @@ public struct JobStreamSource: Sendable {
             // No spool file yet: queued, or ended without one (a failure before any event).
             guard let stored = try await lookup.job(id: job) else { return .notFound }
             // A worker may have claimed and even finished the job while the store was asked: then
-            // its spool holds every event, and the browser must get them all, not just the end.
+            // its spool holds every event, and the browser must get them all, not just the end
+            // (a replica's copy of the Postgres log may lag the table: read it afresh).
+            if stored.status.isTerminal { try await log.refresh(job: job) }
             guard let spooled = try scanLog(job: job, after: seen) else {
                 return opening(for: stored, spooledUpTo: 0, seen: seen, subscription: subscription, offset: 0)
             }
@@ -76,7 +78,11 @@ public struct JobStreamSource: Sendable {
             // the spool never got (a worker that died between commit and append). Ask once, batched,
             // so that a client given that end by the store is not sent it again on every reconnect.
             if let stored = try await lookup.job(id: job), stored.status.isTerminal {
-                return opening(for: stored, spooledUpTo: scan.lastId ?? 0, seen: seen, subscription: subscription, offset: scan.resumeOffset)
+                try await log.refresh(job: job)
+                guard let fresh = try scanLog(job: job, after: seen), (fresh.lastId ?? 0) > seen else {
+                    return opening(for: stored, spooledUpTo: scan.lastId ?? 0, seen: seen, subscription: subscription, offset: scan.resumeOffset)
+                }
+                scan = fresh
             }
         }
         var session = JobEventSession(

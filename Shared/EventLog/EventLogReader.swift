@@ -10,6 +10,12 @@ public protocol EventLogReader: Sendable {
     /// to the job's changes, so that no append falls between.
     func prepare(job: UUID) async throws(EventLogError)
 
+    /// Makes the reads see every event committed before this call: the store said the job ended,
+    /// so its whole log is written, and a replica must not answer from the store's end alone
+    /// while its copy lags. The spool reads the file itself; the Postgres mirror reads the table
+    /// now rather than wait for a notification still on its way.
+    func refresh(job: UUID) async throws(EventLogError)
+
     /// The complete frames from `offset` on: `nil` when the job has no log yet. At most
     /// `maximumBytes` (more only when one frame is longer, unless `wholeLongFrame` is false: then
     /// no frame, `isPartial` set, and ``skipFrame(job:at:chunk:)`` steps over it).

@@ -22,6 +22,8 @@ public final class PostgresEventMirror: EventLogReader {
         /// When a stream last opened on it: eviction spares a log a browser has just come back to.
         var lastPrepared = ContinuousClock.now
         var waiters: [CheckedContinuation<EventLogError?, Never>] = []
+        /// Streams waiting for a read that starts after they asked (``refresh(job:)``).
+        var refreshWaiters: [CheckedContinuation<EventLogError?, Never>] = []
 
         /// Appends the frames that continue the log; returns whether any did.
         mutating func append(_ new: some Sequence<EventFrame>) -> Bool {
@@ -85,6 +87,21 @@ public final class PostgresEventMirror: EventLogReader {
                 state.logs[job]?.lastPrepared = .now
                 if state.logs[job]?.isLoaded == true { return .some(nil) }
                 state.logs[job, default: Log()].waiters.append(continuation)
+                state.stale.insert(job)
+                return nil
+            }
+            if let answer { continuation.resume(returning: answer) } else { fetchIfIdle() }
+        }
+        if let failure { throw failure }
+    }
+
+    public func refresh(job: UUID) async throws(EventLogError) {
+        let failure = await withCheckedContinuation { (continuation: CheckedContinuation<EventLogError?, Never>) in
+            let answer = state.withLock { state -> EventLogError?? in
+                guard state.available else { return .some(Self.deaf) }
+                // Not prepared here: the next prepare reads the table anyway.
+                guard state.logs[job] != nil else { return .some(nil) }
+                state.logs[job]?.refreshWaiters.append(continuation)
                 state.stale.insert(job)
                 return nil
             }
@@ -172,7 +189,10 @@ public final class PostgresEventMirror: EventLogReader {
         let waiters = state.withLock { state -> [CheckedContinuation<EventLogError?, Never>] in
             state.available = false
             var waiters: [CheckedContinuation<EventLogError?, Never>] = []
-            for (job, log) in state.logs where !log.isLoaded {
+            for (job, log) in state.logs {
+                waiters += log.refreshWaiters
+                state.logs[job]?.refreshWaiters = []
+                guard !log.isLoaded else { continue }
                 waiters += log.waiters
                 state.logs[job] = nil
             }
@@ -185,7 +205,7 @@ public final class PostgresEventMirror: EventLogReader {
     func evict(keeping watched: Set<UUID>, olderThan age: Duration = .seconds(10)) {
         let now = ContinuousClock.now
         state.withLock { state in
-            for (job, log) in state.logs where !watched.contains(job) && log.waiters.isEmpty && now - log.lastPrepared > age {
+            for (job, log) in state.logs where !watched.contains(job) && log.waiters.isEmpty && log.refreshWaiters.isEmpty && now - log.lastPrepared > age {
                 state.logs[job] = nil
                 state.stale.remove(job)
             }
@@ -207,8 +227,14 @@ public final class PostgresEventMirror: EventLogReader {
     /// Reads the stale jobs' new frames, all in one statement, until none is stale.
     private func fetch() async {
         while true {
+            // A refresh waits for a read that starts after it asked: this one.
+            var refreshed: [CheckedContinuation<EventLogError?, Never>] = []
             let wanted = state.withLock { state -> [(job: UUID, after: Int)] in
                 defer { state.stale = [] }
+                for job in state.stale {
+                    refreshed += state.logs[job]?.refreshWaiters ?? []
+                    state.logs[job]?.refreshWaiters = []
+                }
                 return state.stale.compactMap { job in state.logs[job].map { (job, $0.lastId) } }
             }
             guard !wanted.isEmpty else {
@@ -231,7 +257,7 @@ public final class PostgresEventMirror: EventLogReader {
                         state.logs[job]?.waiters = []
                     }
                 }
-                for waiter in ready { waiter.resume(returning: nil) }
+                for waiter in ready + refreshed { waiter.resume(returning: nil) }
                 for job in grown { onChange(.job(job)) }
             } catch {
                 logger.warning("event log read failed", metadata: ["jobs": "\(wanted.count)", "error": "\(error)"])
@@ -249,7 +275,7 @@ public final class PostgresEventMirror: EventLogReader {
                     }
                     return failed
                 }
-                for waiter in failed { waiter.resume(returning: error) }
+                for waiter in failed + refreshed { waiter.resume(returning: error) }
                 try? await Task.sleep(for: .milliseconds(500))
             }
         }

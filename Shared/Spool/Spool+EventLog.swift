@@ -40,4 +40,7 @@ extension Spool: EventLog, EventLogReader {
 
     /// Nothing to do: every replica reads the files themselves.
     public func prepare(job: UUID) async throws(EventLogError) {}
+
+    /// Nothing to do: a read of the file sees every write made before it.
+    public func refresh(job: UUID) async throws(EventLogError) {}
 }

@@ -138,4 +138,23 @@ import Testing
             #expect((empty["sessions"] as? [Any])?.isEmpty == true && empty["nextCursor"] is NSNull)
         }
     }
+
+    @Test func anonymousReadsAreRateLimitedPerClient() async throws {
+        try await withTestSystem(environment: ["ANON_READ_RATE_LIMIT": "3"]) { system in
+            let session = UUID().uuidString.lowercased()
+            for _ in 0..<3 {
+                #expect(try await Self.get(system, "/api/landing-assistant/sessions/\(session)", token: nil).status == 404)
+            }
+            let limited = try await Self.get(system, "/api/landing-assistant/sessions/\(session)", token: nil)
+            #expect(limited.status == 429 && limited.errorCode == "rate_limited", "\(limited.body)")
+            #expect(limited.headers.first(name: "Retry-After").flatMap(Int.init).map { $0 >= 1 } == true)
+            let deletion = try await TestHTTP.request(.DELETE, system.gatewayURL + "/api/landing-assistant/sessions/\(session)")
+            #expect(deletion.status == 429)
+            let stop = try await TestHTTP.request(.POST, system.gatewayURL + "/api/landing-assistant/job/\(UUID())/cancel")
+            #expect(stop.status == 429, "stops count against the same bound")
+            // Questions have a bound of their own.
+            let asked = try await TestHTTP.postJSON("\(system.gatewayURL)/api/landing-assistant/query", ["question": "Still allowed?"])
+            #expect(asked.status == 202)
+        }
+    }
 }

@@ -130,6 +130,26 @@ import Testing
         }
     }
 
+    /// The stream's answer to a job the store says ended: a replica's copy, behind its
+    /// notifications (here none come at all), is read afresh and holds every event written before.
+    @Test(arguments: EventLogKind.allCases) func aRefreshSeesEveryEventWrittenBeforeIt(kind: EventLogKind) async throws {
+        try await Self.withLog(kind) { fixture in
+            let job = UUID()
+            let writer = try await fixture.log.writer(for: job, startsEmpty: true)
+            try writer.append(event: "status", data: #"{"status":"PROCESSING"}"#)
+            try await writer.flush()
+            try await fixture.reader.prepare(job: job)
+            #expect(try fixture.reader.read(job: job, from: 0)?.frames.count == 1)
+            try writer.append(event: "delta", data: #"{"text":"Hi"}"#)
+            try writer.append(event: "completed", data: #"{"answer":"Hi"}"#)
+            try await writer.flush()
+            try await fixture.reader.refresh(job: job)
+            #expect(try fixture.reader.read(job: job, from: 0)?.frames.compactMap(\.event) == ["status", "delta", "completed"])
+            // A job this replica never prepared: nothing to refresh, and no error.
+            try await fixture.reader.refresh(job: UUID())
+        }
+    }
+
     @Test(arguments: EventLogKind.allCases) func theSweepErasesTheLogsOfJobsTheStoreNoLongerHolds(kind: EventLogKind) async throws {
         try await Self.withLog(kind) { fixture in
             let kept = UUID()
