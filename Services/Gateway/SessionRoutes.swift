@@ -30,7 +30,7 @@ struct SessionRoutes: Sendable {
         }
         router.get("/assistant/sessions/:sessionId") { request, context in
             let user = try await users.user(from: request)
-            return try await QueryRoutes.json(try await body(of: try await owned(context, kind: .tutor, by: user.sub.value)), status: .ok)
+            return try QueryRoutes.json(try await body(of: try await owned(context, kind: .tutor, by: user.sub.value)), status: .ok)
         }
         router.delete("/assistant/sessions/:sessionId") { request, context in
             let user = try await users.user(from: request)

@@ -78,11 +78,16 @@ public struct AssistantJobHandler: JobHandler {
         // The store first: once it holds the result, nothing is lost whatever happens to the log.
         let recorded: Bool
         do {
-            recorded = try await store.complete(jobId: job.id, leaseToken: leaseToken, result: result, terminalEventId: terminalId)
+            recorded = try await store.complete(jobId: job.id, leaseToken: leaseToken, result: result, usage: extras.usage, terminalEventId: terminalId)
         } catch {
             throw JobFailure(code: "store_unavailable", message: "The answer could not be saved; retrying.", isTransient: true)
         }
         guard recorded else { throw JobFailure.leaseLost }
+        if let usage = extras.usage {
+            logger.info("answer cost", metadata: [
+                "job": "\(job.id.lowercasedString)", "prompt_tokens": "\(usage.promptTokens)", "completion_tokens": "\(usage.completionTokens)",
+            ])
+        }
         do {
             _ = try spooler.append(.completed(result))
             try await spooler.flush()

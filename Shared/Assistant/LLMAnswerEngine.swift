@@ -43,6 +43,10 @@ public struct LLMAnswerEngine: AnswerEngine {
                 throw JobFailure(code: "spool_unavailable", message: "The answer could not be delivered (\(error)).", isTransient: true)
             }
         }
-        return AnswerExtras(nextSuggestions: suggestions, sources: context.sources)
+        var usage: TokenUsage?
+        if let prompt = completion.promptTokens, let completed = completion.completionTokens {
+            usage = TokenUsage(promptTokens: prompt, completionTokens: completed)
+        }
+        return AnswerExtras(nextSuggestions: suggestions, sources: context.sources, usage: usage)
     }
 }

@@ -34,6 +34,8 @@ public struct Job: Sendable, Equatable {
     public var cancelRequested: Bool
     /// The text streamed before the job was stopped (code `cancelled`).
     public var partialAnswer: String?
+    /// The tokens the answering attempt cost, when the model reported them.
+    public var usage: TokenUsage?
     public var createdAt: Date
     public var updatedAt: Date
 
@@ -41,7 +43,7 @@ public struct Job: Sendable, Equatable {
         id: UUID, kind: AssistantKind, status: JobStatus, question: String, courseRef: String?, courseId: UUID? = nil, lessonId: String?,
         sessionId: UUID, userId: String, attempts: Int, maxAttempts: Int, leaseToken: UUID?, lockedUntil: Date?,
         result: JobResult?, errorCode: String?, errorMessage: String?, terminalEventId: Int?,
-        cancelRequested: Bool = false, partialAnswer: String? = nil, createdAt: Date, updatedAt: Date
+        cancelRequested: Bool = false, partialAnswer: String? = nil, usage: TokenUsage? = nil, createdAt: Date, updatedAt: Date
     ) {
         self.id = id
         self.kind = kind
@@ -62,6 +64,7 @@ public struct Job: Sendable, Equatable {
         self.terminalEventId = terminalEventId
         self.cancelRequested = cancelRequested
         self.partialAnswer = partialAnswer
+        self.usage = usage
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }

@@ -21,9 +21,10 @@ public protocol JobStore: Sendable {
     /// Pushes the lease of a running job further; `false` when the lease was lost.
     func extendLease(jobId: UUID, leaseToken: UUID, by lease: Duration) async throws -> Bool
 
-    /// Records the result, and with it the conversation turn (the question and the answer, each
-    /// exactly once per job, whatever the retries); `false` when the lease was lost.
-    func complete(jobId: UUID, leaseToken: UUID, result: JobResult, terminalEventId: Int) async throws -> Bool
+    /// Records the result, what it cost (`usage`, when the model said), and with it the
+    /// conversation turn (the question and the answer, each exactly once per job, whatever the
+    /// retries); `false` when the lease was lost.
+    func complete(jobId: UUID, leaseToken: UUID, result: JobResult, usage: TokenUsage?, terminalEventId: Int) async throws -> Bool
 
     /// Ends a job its owner stopped: failed with code `cancelled`, the text streamed so far kept as
     /// the job's partial answer and, with the question, in the conversation, marked as stopped
@@ -69,4 +70,11 @@ public protocol JobStore: Sendable {
 
     /// Whether the store answers at all (readiness).
     func ping() async throws
+}
+
+extension JobStore {
+    /// Records the result of an answer whose cost is unknown.
+    public func complete(jobId: UUID, leaseToken: UUID, result: JobResult, terminalEventId: Int) async throws -> Bool {
+        try await complete(jobId: jobId, leaseToken: leaseToken, result: result, usage: nil, terminalEventId: terminalEventId)
+    }
 }

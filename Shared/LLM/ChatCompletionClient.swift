@@ -64,6 +64,9 @@ public struct ChatCompletionClient: Sendable {
     public struct Completion: Sendable {
         /// The model stopped at its length limit (`finish_reason: "length"`): the answer is cut short.
         public var reachedLengthLimit = false
+        /// The tokens of the prompt and of the completion, when the server reported usage.
+        public var promptTokens: Int?
+        public var completionTokens: Int?
     }
 
     /// Streams the completion of `messages`, calling `onDelta` with each piece of text.
@@ -162,6 +165,8 @@ public struct ChatCompletionClient: Sendable {
                 if let usage = chunk.usage {
                     Counter(label: "tutorline_llm_tokens_total", dimensions: [("kind", "prompt")]).increment(by: usage.prompt_tokens ?? 0)
                     Counter(label: "tutorline_llm_tokens_total", dimensions: [("kind", "completion")]).increment(by: usage.completion_tokens ?? 0)
+                    completion.promptTokens = usage.prompt_tokens
+                    completion.completionTokens = usage.completion_tokens
                 }
                 for choice in chunk.choices {
                     if let text = choice.delta?.content { arrived += text }

@@ -115,6 +115,9 @@ extension PostgresJobStore {
             "ALTER TABLE jobs ADD COLUMN cancel_requested_at TIMESTAMPTZ",
             "ALTER TABLE jobs ADD COLUMN partial_answer TEXT",
             "ALTER TABLE chat_messages ADD COLUMN stopped BOOLEAN NOT NULL DEFAULT false",
+            // What an answer cost at the model.
+            "ALTER TABLE jobs ADD COLUMN prompt_tokens INT",
+            "ALTER TABLE jobs ADD COLUMN completion_tokens INT",
             // Reading conversations back: a user's list, a conversation's jobs.
             "CREATE INDEX chat_sessions_by_owner ON chat_sessions (user_id, kind)",
             "CREATE INDEX jobs_by_session ON jobs (session_id, created_at)",

@@ -60,11 +60,13 @@ enum ExtendLeaseSQL: PreparedSQL {
 
 /// One statement: the result and both messages commit together or not at all, and the unique
 /// (job_id, role) pair keeps each message single whatever the retries.
-/// $1 result JSON, $2 terminal event id, $3 job id, $4 lease token, $5 the answer.
+/// $1 result JSON, $2 terminal event id, $3 job id, $4 lease token, $5 the answer, $6 and $7 the
+/// prompt and completion tokens (null when the model did not say).
 enum CompleteSQL: PreparedSQL {
     static let text = """
         WITH done AS (
             UPDATE jobs SET status = 'COMPLETED', result = $1::text::jsonb, terminal_event_id = $2::int8,
+                   prompt_tokens = $6::int8, completion_tokens = $7::int8,
                    error_code = NULL, error_message = NULL, lease_token = NULL, locked_until = NULL, updated_at = now()
             WHERE id = $3::uuid AND lease_token = $4::uuid AND status = 'PROCESSING'
             RETURNING id, session_id, question

@@ -102,7 +102,7 @@ public struct PostgresJobStore: JobStore {
         return try await updatesOneRow(PreparedQuery<ExtendLeaseSQL>(values))
     }
 
-    public func complete(jobId: UUID, leaseToken: UUID, result: JobResult, terminalEventId: Int) async throws -> Bool {
+    public func complete(jobId: UUID, leaseToken: UUID, result: JobResult, usage: TokenUsage?, terminalEventId: Int) async throws -> Bool {
         let json = String(decoding: try JSONEncoder().encode(result), as: UTF8.self)
         var values = PostgresBindings()
         values.append(json)
@@ -110,6 +110,8 @@ public struct PostgresJobStore: JobStore {
         values.append(jobId)
         values.append(leaseToken)
         values.append(result.answer)
+        values.append(usage?.promptTokens)
+        values.append(usage?.completionTokens)
         return try await updatesOneRow(PreparedQuery<CompleteSQL>(values))
     }
 
@@ -344,7 +346,7 @@ public struct PostgresJobStore: JobStore {
     static let columns = """
         id, kind, status, question, course_ref, lesson_id, session_id, user_id, attempts, max_attempts,
         lease_token, locked_until, result::text, error_code, error_message, terminal_event_id, created_at, updated_at, course_id,
-        cancel_requested_at IS NOT NULL, partial_answer
+        cancel_requested_at IS NOT NULL, partial_answer, prompt_tokens, completion_tokens
         """
 
     static func decodeJob(_ row: PostgresRow) throws -> Job {
@@ -370,9 +372,15 @@ public struct PostgresJobStore: JobStore {
             terminalEventId: try cells[15].decode(Int?.self),
             cancelRequested: try cells[19].decode(Bool.self),
             partialAnswer: try cells[20].decode(String?.self),
+            usage: try Self.usage(prompt: cells[21].decode(Int?.self), completion: cells[22].decode(Int?.self)),
             createdAt: try cells[16].decode(Date.self),
             updatedAt: try cells[17].decode(Date.self)
         )
+    }
+
+    static func usage(prompt: Int?, completion: Int?) -> TokenUsage? {
+        guard let prompt, let completion else { return nil }
+        return TokenUsage(promptTokens: prompt, completionTokens: completion)
     }
 
     /// Runs a store operation within the deadline, turning connection failures into ``JobStoreError/unavailable(_:)``.

@@ -133,6 +133,8 @@ public struct SQLiteDatabase: Sendable {
                 ALTER TABLE jobs ADD COLUMN cancel_requested_at INTEGER;
                 ALTER TABLE jobs ADD COLUMN partial_answer TEXT;
                 ALTER TABLE chat_messages ADD COLUMN stopped INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE jobs ADD COLUMN prompt_tokens INTEGER;
+                ALTER TABLE jobs ADD COLUMN completion_tokens INTEGER;
                 CREATE INDEX chat_sessions_by_owner ON chat_sessions (user_id, kind);
                 CREATE INDEX jobs_by_session ON jobs (session_id, created_at);
                 """)

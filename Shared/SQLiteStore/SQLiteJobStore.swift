@@ -97,17 +97,17 @@ public struct SQLiteJobStore: JobStore {
         )
     }
 
-    public func complete(jobId: UUID, leaseToken: UUID, result: JobResult, terminalEventId: Int) async throws -> Bool {
+    public func complete(jobId: UUID, leaseToken: UUID, result: JobResult, usage: TokenUsage?, terminalEventId: Int) async throws -> Bool {
         let json = String(decoding: try JSONEncoder().encode(result), as: UTF8.self)
         return try await database.write { db in
             let now = Date().epochMilliseconds
             try db.execute(
                 sql: """
                     UPDATE jobs SET status = 'COMPLETED', result = ?, terminal_event_id = ?, error_code = NULL, error_message = NULL,
-                           lease_token = NULL, locked_until = NULL, updated_at = ?
+                           prompt_tokens = ?, completion_tokens = ?, lease_token = NULL, locked_until = NULL, updated_at = ?
                     WHERE id = ? AND lease_token = ? AND status = 'PROCESSING'
                     """,
-                arguments: [json, terminalEventId, now, Self.text(jobId), Self.text(leaseToken)]
+                arguments: [json, terminalEventId, usage?.promptTokens, usage?.completionTokens, now, Self.text(jobId), Self.text(leaseToken)]
             )
             guard db.changesCount == 1 else { return false }
             try Self.recordTurn(db, jobId: jobId, answer: result.answer, stopped: false, at: now)
@@ -350,7 +350,7 @@ public struct SQLiteJobStore: JobStore {
     static let columns = """
         id, kind, status, question, course_ref, course_id, lesson_id, session_id, user_id, attempts, max_attempts,
         lease_token, locked_until, result, error_code, error_message, terminal_event_id, created_at, updated_at,
-        cancel_requested_at IS NOT NULL AS cancel_requested, partial_answer
+        cancel_requested_at IS NOT NULL AS cancel_requested, partial_answer, prompt_tokens, completion_tokens
         """
 
     static func requireRow(_ db: Database, sql: String, _ id: String) throws -> Row {
@@ -392,6 +392,9 @@ public struct SQLiteJobStore: JobStore {
             terminalEventId: row["terminal_event_id"],
             cancelRequested: row["cancel_requested"],
             partialAnswer: row["partial_answer"],
+            usage: (row["prompt_tokens"] as Int?).flatMap { prompt in
+                (row["completion_tokens"] as Int?).map { TokenUsage(promptTokens: prompt, completionTokens: $0) }
+            },
             createdAt: date("created_at") ?? Date(),
             updatedAt: date("updated_at") ?? Date()
         )

@@ -87,6 +87,18 @@ import Testing
         }
     }
 
+    @Test(arguments: kinds) func completingRecordsWhatTheAnswerCost(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            for usage in [TokenUsage(promptTokens: 1_234, completionTokens: 567), nil] {
+                _ = try await store.enqueue(Self.newJob())
+                let job = try #require(try await store.claim(lease: .seconds(30)))
+                let result = JobResult(jobId: job.id, answer: "Paid for.", sessionId: job.sessionId)
+                #expect(try await store.complete(jobId: job.id, leaseToken: try #require(job.leaseToken), result: result, usage: usage, terminalEventId: 3))
+                #expect(try await store.job(id: job.id)?.usage == usage)
+            }
+        }
+    }
+
     @Test(arguments: kinds) func failingRecordsCodeAndMessage(kind: StoreKind) async throws {
         try await kind.withStore { store in
             _ = try await store.enqueue(Self.newJob())

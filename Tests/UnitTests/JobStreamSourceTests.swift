@@ -25,8 +25,8 @@ import Testing
         func extendLease(jobId: UUID, leaseToken: UUID, by lease: Duration) async throws -> Bool {
             try await store.extendLease(jobId: jobId, leaseToken: leaseToken, by: lease)
         }
-        func complete(jobId: UUID, leaseToken: UUID, result: JobResult, terminalEventId: Int) async throws -> Bool {
-            try await store.complete(jobId: jobId, leaseToken: leaseToken, result: result, terminalEventId: terminalEventId)
+        func complete(jobId: UUID, leaseToken: UUID, result: JobResult, usage: TokenUsage?, terminalEventId: Int) async throws -> Bool {
+            try await store.complete(jobId: jobId, leaseToken: leaseToken, result: result, usage: usage, terminalEventId: terminalEventId)
         }
         func fail(jobId: UUID, leaseToken: UUID, code: String, message: String, terminalEventId: Int) async throws -> Bool {
             try await store.fail(jobId: jobId, leaseToken: leaseToken, code: code, message: message, terminalEventId: terminalEventId)

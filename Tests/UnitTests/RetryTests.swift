@@ -109,6 +109,10 @@ import Testing
         #expect(completion.reachedLengthLimit, "finish_reason length is reported, not failed")
         #expect(standIn.requests.first?.maxTokens == 1024)
         #expect(standIn.requests.first?.includeUsage == true)
+        #expect(completion.promptTokens == nil, "no usage reported, none made up")
+        // A server that reports usage: the figures come back, to be stored on the job.
+        let reported = try await client(standIn).complete(messages: [.init(role: .user, content: "q [usage]")]) { _ in }
+        #expect(reported.promptTokens == 42 && reported.completionTokens == 17)
     }
 }
 
