@@ -249,7 +249,7 @@ let package = Package(
             name: "UnitTests",
             dependencies: [
                 "SSE", "StreamTokens", "UserAuth", "EventLog", "Spool", "LLM", "Assistant", "Jobs", "Knowledge", "EventDelivery", "PostgresStore",
-                "ServiceSupport", "TestSupport",
+                "ServiceSupport", "HTTPSupport", "TestSupport",
             ],
             path: "Tests/UnitTests"
         ),

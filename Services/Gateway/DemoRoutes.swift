@@ -20,7 +20,7 @@ struct DemoRoutes: Sendable {
         }
         router.post("/demo/token") { _, _ in
             guard mintsDemoTokens else {
-                throw APIError.notFound("not_found", "Demo sign-in exists only in the embedded default.")
+                throw APIError.notFound(.notFound, "Demo sign-in exists only in the embedded default.")
             }
             let token = try await users.issue(subject: "demo-user", lifetime: .seconds(3600))
             return try QueryRoutes.json(["token": token, "sub": "demo-user"], status: .ok)

@@ -22,10 +22,10 @@ struct QueryRequest: Decodable {
         }))
         let trimmed = printable.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else {
-            throw APIError.badRequest("empty_question", "The question is empty.")
+            throw APIError.badRequest(.emptyQuestion, "The question is empty.")
         }
         guard question.count <= Self.maximumQuestionLength, question.utf8.count <= Self.maximumQuestionBytes else {
-            throw APIError.badRequest("question_too_long", "The question is longer than \(Self.maximumQuestionLength) characters (or \(Self.maximumQuestionBytes) bytes).")
+            throw APIError.badRequest(.questionTooLong, "The question is longer than \(Self.maximumQuestionLength) characters (or \(Self.maximumQuestionBytes) bytes).")
         }
         return trimmed
     }
@@ -34,7 +34,7 @@ struct QueryRequest: Decodable {
     static func validatedIdentifier(_ value: String?, field: String) throws -> String? {
         guard let value else { return nil }
         guard value.count <= 200, !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw APIError.badRequest("invalid_field", "The field \"\(field)\" must be at most 200 characters, without control characters.")
+            throw APIError.badRequest(.invalidField, "The field \"\(field)\" must be at most 200 characters, without control characters.")
         }
         return value
     }
@@ -44,7 +44,7 @@ struct QueryRequest: Decodable {
         guard let sessionId else { return UUID() }
         // The all-zero UUID is refused: anyone would guess it, and share one landing conversation.
         guard let uuid = UUID(uuidString: sessionId), uuid.uuidString != "00000000-0000-0000-0000-000000000000" else {
-            throw APIError.badRequest("invalid_session_id", "The sessionId must be a UUID (not the all-zero one).")
+            throw APIError.badRequest(.invalidSessionId, "The sessionId must be a UUID (not the all-zero one).")
         }
         return uuid
     }

@@ -14,7 +14,7 @@ extension QueryRoutes {
             let user = try await users.user(from: request)
             let job = try await lookUp(context, kind: .tutor)
             guard job.userId == user.sub.value else {
-                throw APIError.forbidden("not_your_job", "This job belongs to another user.")
+                throw APIError.forbidden(.notYourJob, "This job belongs to another user.")
             }
             return try await stop(job, context: context)
         }

@@ -29,7 +29,7 @@ struct QueryRoutes: Sendable {
         }
         router.post("/api/landing-assistant/query") { request, context in
             if let retryAfter = rateLimiter.admit(request.clientAddress(context: context, trustingForwardedFor: trustForwardedFor)) {
-                throw APIError(.tooManyRequests, code: "rate_limited", message: "Too many questions; try again in a moment.", retryAfter: retryAfter)
+                throw APIError(.tooManyRequests, code: .rateLimited, message: "Too many questions; try again in a moment.", retryAfter: retryAfter)
             }
             return try await accept(request, context: context, kind: .landing, userId: "anonymous", keyScope: request.clientAddress(context: context, trustingForwardedFor: trustForwardedFor))
         }
@@ -37,7 +37,7 @@ struct QueryRoutes: Sendable {
             let user = try await users.user(from: request)
             let job = try await lookUp(context, kind: .tutor)
             guard job.userId == user.sub.value else {
-                throw APIError.forbidden("not_your_job", "This job belongs to another user.")
+                throw APIError.forbidden(.notYourJob, "This job belongs to another user.")
             }
             return try Self.statusResponse(for: job)
         }
@@ -63,10 +63,10 @@ struct QueryRoutes: Sendable {
             guard let reference = try QueryRequest.validatedIdentifier(query.courseId, field: "courseId")?.trimmingCharacters(in: .whitespaces),
                 !reference.isEmpty
             else {
-                throw APIError.badRequest("missing_course", "The field \"courseId\" is required.")
+                throw APIError.badRequest(.missingCourse, "The field \"courseId\" is required.")
             }
             guard let course = try await knowledge.resolveCourse(reference) else {
-                throw APIError.notFound("course_not_found", "There is no course \"\(reference.prefix(100))\".")
+                throw APIError.notFound(.courseNotFound, "There is no course \"\(reference.prefix(100))\".")
             }
             courseRef = reference
             courseId = course.id
@@ -78,9 +78,9 @@ struct QueryRoutes: Sendable {
                 sessionId: sessionId, userId: userId, idempotencyKey: idempotencyKey, maxAttempts: maxAttempts
             ))
         } catch let error as JobStoreError where error.code == .idempotencyConflict {
-            throw APIError(.conflict, code: "idempotency_key_reused", message: error.message)
+            throw APIError(.conflict, code: .idempotencyKeyReused, message: error.message)
         } catch let error as JobStoreError where error.code == .sessionNotOwned {
-            throw APIError.forbidden("session_not_yours", error.message)
+            throw APIError.forbidden(.sessionNotYours, error.message)
         }
         let job = outcome.job
         let links = try await JobLinks(job: job, tokens: tokens, streamPublicURL: streamPublicURL)
@@ -104,7 +104,7 @@ struct QueryRoutes: Sendable {
     static func idempotencyKey(_ request: Request) throws -> String? {
         guard let key = request.headers[.idempotencyKey] else { return nil }
         guard (1...255).contains(key.utf8.count), key.unicodeScalars.allSatisfy({ $0.value >= 0x21 && $0.value <= 0x7E }) else {
-            throw APIError.badRequest("invalid_idempotency_key", "The Idempotency-Key must be 1 to 255 visible ASCII characters.")
+            throw APIError.badRequest(.invalidIdempotencyKey, "The Idempotency-Key must be 1 to 255 visible ASCII characters.")
         }
         return key
     }

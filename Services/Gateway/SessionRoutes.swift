@@ -51,21 +51,21 @@ struct SessionRoutes: Sendable {
         var courseId: UUID?
         if let reference = try QueryRequest.validatedIdentifier(parameters.get("courseId"), field: "courseId"), !reference.isEmpty {
             guard let course = try await knowledge.resolveCourse(reference) else {
-                throw APIError.notFound("course_not_found", "There is no course \"\(reference.prefix(100))\".")
+                throw APIError.notFound(.courseNotFound, "There is no course \"\(reference.prefix(100))\".")
             }
             courseId = course.id
         }
         var limit = Self.defaultPage
         if let raw = parameters.get("limit") {
             guard let value = Int(raw), (1...Self.maximumPage).contains(value) else {
-                throw APIError.badRequest("invalid_limit", "limit must be a whole number from 1 to \(Self.maximumPage).")
+                throw APIError.badRequest(.invalidLimit, "limit must be a whole number from 1 to \(Self.maximumPage).")
             }
             limit = value
         }
         var cursor: SessionCursor?
         if let raw = parameters.get("cursor"), !raw.isEmpty {
             guard let value = SessionCursor(encoded: raw) else {
-                throw APIError.badRequest("invalid_cursor", "cursor must be a nextCursor this endpoint returned.")
+                throw APIError.badRequest(.invalidCursor, "cursor must be a nextCursor this endpoint returned.")
             }
             cursor = value
         }
@@ -81,13 +81,13 @@ struct SessionRoutes: Sendable {
     /// The conversation the path names, when it is this assistant's and, for the tutor, `userId`'s.
     private func owned(_ context: TutorlineRequestContext, kind: AssistantKind, by userId: String?) async throws -> SessionRecord {
         guard let raw = context.parameters.get("sessionId"), let id = UUID(uuidString: raw) else {
-            throw APIError.badRequest("invalid_session_id", "The session id must be a UUID.")
+            throw APIError.badRequest(.invalidSessionId, "The session id must be a UUID.")
         }
         guard let session = try await store.session(id: id), session.kind == kind else {
-            throw APIError.notFound("session_not_found", "There is no such conversation.")
+            throw APIError.notFound(.sessionNotFound, "There is no such conversation.")
         }
         if let userId, session.userId != userId {
-            throw APIError.forbidden("session_not_yours", "This conversation belongs to someone else.")
+            throw APIError.forbidden(.sessionNotYours, "This conversation belongs to someone else.")
         }
         return session
     }

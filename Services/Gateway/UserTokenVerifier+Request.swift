@@ -13,9 +13,9 @@ extension UserTokenVerifier {
             return try await verify(bearer: String(header.dropFirst(7)))
         } catch let error as UserAuthError {
             switch error.code {
-            case .missing: throw APIError.unauthorized("missing_token", "Sign in: send Authorization: Bearer <token>.")
-            case .expired: throw APIError.unauthorized("expired_token", "The sign-in token has expired.")
-            case .invalid: throw APIError.unauthorized("invalid_token", "The sign-in token is not valid.")
+            case .missing: throw APIError.unauthorized(.missingToken, "Sign in: send Authorization: Bearer <token>.")
+            case .expired: throw APIError.unauthorized(.expiredToken, "The sign-in token has expired.")
+            case .invalid: throw APIError.unauthorized(.invalidToken, "The sign-in token is not valid.")
             }
         }
     }

@@ -54,7 +54,7 @@ struct StreamRoutes: EventStreamResponder {
         let lastEventId = try Self.lastEventId(request, uri: uri)
         guard let permit = admission.admit(token: token) else {
             throw APIError(
-                .tooManyRequests, code: "too_many_streams",
+                .tooManyRequests, code: .tooManyStreams,
                 message: "This stream is already open \(admission.limit) times; close one first.", retryAfter: 5
             )
         }
@@ -112,7 +112,7 @@ struct StreamRoutes: EventStreamResponder {
         let raw = request.headerFields[.lastEventID] ?? uri.queryParameters.get("lastEventId")
         guard let raw, !raw.isEmpty else { return nil }
         guard raw.utf8.count <= 18, raw.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }), let id = Int(raw) else {
-            throw APIError.badRequest("invalid_last_event_id", "Last-Event-ID must be an event id this stream sent.")
+            throw APIError.badRequest(.invalidLastEventId, "Last-Event-ID must be an event id this stream sent.")
         }
         return id
     }

@@ -24,7 +24,8 @@ public struct OfflineAnswerEngine: AnswerEngine {
                 if pace > .zero { try await Task.sleep(for: pace) }
             }
         } catch is CancellationError {
-            throw JobFailure(code: "cancelled", message: "The answer was cancelled.", isTransient: true)
+            // The attempt's task was cancelled (a lost lease, a stop, a shutdown): the worker decides what follows.
+            throw JobFailure(code: "interrupted", message: "The answer was interrupted.", isTransient: true)
         } catch {
             throw JobFailure(code: "spool_unavailable", message: "The answer could not be delivered (\(error)).", isTransient: true)
         }

@@ -5,11 +5,11 @@ extension APIError {
     /// 401 when the token is missing, not ours or expired, 403 when it is good but for something else.
     public init(_ error: StreamTokenError) {
         switch error.code {
-        case .missing: self = .unauthorized("missing_token", "The stream URL needs its token parameter.")
-        case .invalid: self = .unauthorized("invalid_token", "The stream token is not valid.")
-        case .expired: self = .unauthorized("expired_token", "The stream token has expired; ask again for a new one.")
-        case .wrongJob: self = .forbidden("token_for_other_job", "The stream token is for another job.")
-        case .wrongAudience: self = .forbidden("token_for_other_assistant", "The stream token is for the other assistant.")
+        case .missing: self = .unauthorized(.missingToken, "The stream URL needs its token parameter.")
+        case .invalid: self = .unauthorized(.invalidToken, "The stream token is not valid.")
+        case .expired: self = .unauthorized(.expiredToken, "The stream token has expired; ask again for a new one.")
+        case .wrongJob: self = .forbidden(.tokenForOtherJob, "The stream token is for another job.")
+        case .wrongAudience: self = .forbidden(.tokenForOtherAssistant, "The stream token is for the other assistant.")
         }
     }
 

@@ -7,13 +7,13 @@ import Jobs
 public struct APIError: HTTPResponseError, Sendable, Equatable {
     public var status: HTTPResponse.Status
     /// A stable snake_case code clients branch on.
-    public var code: String
+    public var code: APIErrorCode
     /// A message for a person.
     public var message: String
     /// Seconds to wait before retrying (`Retry-After`), for 429 and 503.
     public var retryAfter: Int?
 
-    public init(_ status: HTTPResponse.Status, code: String, message: String, retryAfter: Int? = nil) {
+    public init(_ status: HTTPResponse.Status, code: APIErrorCode, message: String, retryAfter: Int? = nil) {
         self.status = status
         self.code = code
         self.message = message
@@ -42,18 +42,18 @@ public struct APIError: HTTPResponseError, Sendable, Equatable {
 
     /// The contract's JSON body.
     public func body() throws -> ByteBuffer {
-        ByteBuffer(bytes: try JSONEncoder.wire().encode(Body(error: .init(code: code, message: message))))
+        ByteBuffer(bytes: try JSONEncoder.wire().encode(Body(error: .init(code: code.rawValue, message: message))))
     }
 }
 
 extension APIError {
-    public static func badRequest(_ code: String, _ message: String) -> APIError { .init(.badRequest, code: code, message: message) }
-    public static func unauthorized(_ code: String, _ message: String) -> APIError { .init(.unauthorized, code: code, message: message) }
-    public static func forbidden(_ code: String, _ message: String) -> APIError { .init(.forbidden, code: code, message: message) }
-    public static func notFound(_ code: String, _ message: String) -> APIError { .init(.notFound, code: code, message: message) }
+    public static func badRequest(_ code: APIErrorCode, _ message: String) -> APIError { .init(.badRequest, code: code, message: message) }
+    public static func unauthorized(_ code: APIErrorCode, _ message: String) -> APIError { .init(.unauthorized, code: code, message: message) }
+    public static func forbidden(_ code: APIErrorCode, _ message: String) -> APIError { .init(.forbidden, code: code, message: message) }
+    public static func notFound(_ code: APIErrorCode, _ message: String) -> APIError { .init(.notFound, code: code, message: message) }
     public static let storeUnavailable = APIError(
-        .serviceUnavailable, code: "store_unavailable", message: "The service is briefly unavailable; try again shortly.", retryAfter: 5
+        .serviceUnavailable, code: .storeUnavailable, message: "The service is briefly unavailable; try again shortly.", retryAfter: 5
     )
-    public static let invalidJobId = APIError.badRequest("invalid_job_id", "The job id must be a UUID.")
-    public static let jobNotFound = APIError.notFound("job_not_found", "There is no such job.")
+    public static let invalidJobId = APIError.badRequest(.invalidJobId, "The job id must be a UUID.")
+    public static let jobNotFound = APIError.notFound(.jobNotFound, "There is no such job.")
 }

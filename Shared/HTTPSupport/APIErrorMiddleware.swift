@@ -29,20 +29,21 @@ extension APIError {
         case let error as HTTPError:
             return translating(error)
         case is CancellationError:
-            return APIError(.serviceUnavailable, code: "shutting_down", message: "The service is shutting down; try again.", retryAfter: 1)
+            return APIError(.serviceUnavailable, code: .shuttingDown, message: "The service is shutting down; try again.", retryAfter: 1)
         default:
             logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))"])
-            return APIError(.internalServerError, code: "internal_error", message: "Something went wrong on our side.")
+            return APIError(.internalServerError, code: .internalError, message: "Something went wrong on our side.")
         }
     }
 
     static func translating(_ error: HTTPError) -> APIError {
         switch error.status {
-        case .notFound: .notFound("not_found", "There is nothing at this address.")
-        case .methodNotAllowed: .init(.methodNotAllowed, code: "method_not_allowed", message: "This address does not take that method.")
-        case .contentTooLarge: .init(.contentTooLarge, code: "body_too_large", message: "The request body is larger than 64 KiB.")
-        case .badRequest: .badRequest("bad_request", error.body ?? "The request is malformed.")
-        default: .init(error.status, code: error.status.reasonPhrase.lowercased().replacingOccurrences(of: " ", with: "_"), message: error.body ?? error.status.reasonPhrase)
+        case .notFound: .notFound(.notFound, "There is nothing at this address.")
+        case .methodNotAllowed: .init(.methodNotAllowed, code: .methodNotAllowed, message: "This address does not take that method.")
+        case .contentTooLarge: .init(.contentTooLarge, code: .bodyTooLarge, message: "The request body is larger than 64 KiB.")
+        case .badRequest: .badRequest(.badRequest, error.body ?? "The request is malformed.")
+        // Any other status the framework answers keeps its status, under a code of the list.
+        default: .init(error.status, code: error.status.code < 500 ? .badRequest : .internalError, message: error.body ?? error.status.reasonPhrase)
         }
     }
 }

@@ -35,7 +35,7 @@ public struct CORSPolicy: Sendable {
     /// The answer to a preflight from `origin`.
     public func preflight(origin: String) -> Response {
         guard allows(origin) else {
-            let refusal = APIError.forbidden("origin_not_allowed", "This origin may not call this service.")
+            let refusal = APIError.forbidden(.originNotAllowed, "This origin may not call this service.")
             var headers = refusal.headers
             headers[.vary] = "Origin"
             return Response(status: refusal.status, headers: headers, body: .init(byteBuffer: (try? refusal.body()) ?? ByteBuffer()))

@@ -14,7 +14,7 @@ extension Request {
     /// Counts the request against `limiter` for its client; the contract's 429 past the limit.
     public func admit(by limiter: RateLimiter, context: TutorlineRequestContext, trustingForwardedFor: Bool) throws {
         if let retryAfter = limiter.admit(clientAddress(context: context, trustingForwardedFor: trustingForwardedFor)) {
-            throw APIError(.tooManyRequests, code: "rate_limited", message: "Too many requests; try again in a moment.", retryAfter: retryAfter)
+            throw APIError(.tooManyRequests, code: .rateLimited, message: "Too many requests; try again in a moment.", retryAfter: retryAfter)
         }
     }
 }

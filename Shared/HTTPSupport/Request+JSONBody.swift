@@ -10,37 +10,37 @@ extension Request {
     /// 400 when malformed.
     public func decodeJSONBody<T: Decodable>(as type: T.Type, context: some RequestContext) async throws -> T {
         guard let contentType = headers[.contentType], let mediaType = MediaType(from: contentType), mediaType.isType(.applicationJson) else {
-            throw APIError(.unsupportedMediaType, code: "unsupported_media_type", message: "Send the body as application/json.")
+            throw APIError(.unsupportedMediaType, code: .unsupportedMediaType, message: "Send the body as application/json.")
         }
         if let length = headers[.contentLength].flatMap(Int.init), length > Self.maximumJSONBodySize {
-            throw APIError(.contentTooLarge, code: "body_too_large", message: "The request body is larger than 64 KiB.")
+            throw APIError(.contentTooLarge, code: .bodyTooLarge, message: "The request body is larger than 64 KiB.")
         }
         var request = self
         let buffer: ByteBuffer
         do {
             buffer = try await request.collectBody(upTo: Self.maximumJSONBodySize)
         } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw APIError(.contentTooLarge, code: "body_too_large", message: "The request body is larger than 64 KiB.")
+            throw APIError(.contentTooLarge, code: .bodyTooLarge, message: "The request body is larger than 64 KiB.")
         } catch is NIOTooManyBytesError {
             // A chunked body carries no length to check up front: it is over the limit when it comes.
-            throw APIError(.contentTooLarge, code: "body_too_large", message: "The request body is larger than 64 KiB.")
+            throw APIError(.contentTooLarge, code: .bodyTooLarge, message: "The request body is larger than 64 KiB.")
         } catch let error as CancellationError {
             throw error
         } catch {
             // The client went away (or stalled past the read timeout) mid-body: its doing, not a
             // fault of ours, so no error-level log line an anonymous client could repeat at will.
             context.logger.debug("request body incomplete", metadata: ["error": "\(error)"])
-            throw APIError.badRequest("incomplete_body", "The request body ended before it was complete.")
+            throw APIError.badRequest(.incompleteBody, "The request body ended before it was complete.")
         }
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
         } catch let DecodingError.keyNotFound(key, _) {
-            throw APIError.badRequest("missing_field", "The field \"\(key.stringValue)\" is required.")
+            throw APIError.badRequest(.missingField, "The field \"\(key.stringValue)\" is required.")
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
             let field = context.codingPath.map(\.stringValue).joined(separator: ".")
-            throw APIError.badRequest("invalid_field", "The field \"\(field)\" has the wrong type.")
+            throw APIError.badRequest(.invalidField, "The field \"\(field)\" has the wrong type.")
         } catch {
-            throw APIError.badRequest("malformed_json", "The body is not valid JSON.")
+            throw APIError.badRequest(.malformedJSON, "The body is not valid JSON.")
         }
     }
 }
