@@ -80,7 +80,7 @@ public struct AssistantJobHandler: JobHandler {
         do {
             recorded = try await store.complete(jobId: job.id, leaseToken: leaseToken, result: result, usage: extras.usage, terminalEventId: terminalId)
         } catch {
-            throw JobFailure(code: "store_unavailable", message: "The answer could not be saved; retrying.", isTransient: true)
+            throw JobFailure(.storeUnavailable, message: "The answer could not be saved; retrying.", isTransient: true)
         }
         guard recorded else { throw JobFailure.leaseLost }
         if let usage = extras.usage {
@@ -103,7 +103,7 @@ public struct AssistantJobHandler: JobHandler {
         switch job.kind {
         case .tutor:
             guard let courseId = job.courseId else {
-                throw JobFailure(code: "course_not_found", message: "The course of this question is unknown.", isTransient: false)
+                throw JobFailure(.courseNotFound, message: "The course of this question is unknown.", isTransient: false)
             }
             scope = .course(courseId)
         case .landing:
@@ -119,7 +119,7 @@ public struct AssistantJobHandler: JobHandler {
             let history = try await store.history(sessionId: job.sessionId, limit: historyCount)
             return AnswerContext(job: job, excerpts: excerpts, history: history.filter { $0.jobId != job.id })
         } catch {
-            throw JobFailure(code: "store_unavailable", message: "The course material could not be read; retrying.", isTransient: true)
+            throw JobFailure(.storeUnavailable, message: "The course material could not be read; retrying.", isTransient: true)
         }
     }
 
@@ -156,6 +156,6 @@ public struct AssistantJobHandler: JobHandler {
     }
 
     static func spoolFailure(_ error: EventLogError) -> JobFailure {
-        JobFailure(code: error.code == .unavailable ? "event_log_unavailable" : "spool_unavailable", message: "The answer could not be delivered (\(error)).", isTransient: true)
+        JobFailure(error.code == .unavailable ? .eventLogUnavailable : .spoolUnavailable, message: "The answer could not be delivered (\(error)).", isTransient: true)
     }
 }

@@ -40,7 +40,7 @@ public struct LLMAnswerEngine: AnswerEngine {
             do {
                 try await onDelta(tail)
             } catch {
-                throw JobFailure(code: "spool_unavailable", message: "The answer could not be delivered (\(error)).", isTransient: true)
+                throw JobFailure(.spoolUnavailable, message: "The answer could not be delivered (\(error)).", isTransient: true)
             }
         }
         var usage: TokenUsage?

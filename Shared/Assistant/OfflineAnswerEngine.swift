@@ -25,9 +25,9 @@ public struct OfflineAnswerEngine: AnswerEngine {
             }
         } catch is CancellationError {
             // The attempt's task was cancelled (a lost lease, a stop, a shutdown): the worker decides what follows.
-            throw JobFailure(code: "interrupted", message: "The answer was interrupted.", isTransient: true)
+            throw JobFailure(.interrupted, message: "The answer was interrupted.", isTransient: true)
         } catch {
-            throw JobFailure(code: "spool_unavailable", message: "The answer could not be delivered (\(error)).", isTransient: true)
+            throw JobFailure(.spoolUnavailable, message: "The answer could not be delivered (\(error)).", isTransient: true)
         }
         return AnswerExtras(nextSuggestions: Self.suggestions(context), sources: context.sources)
     }

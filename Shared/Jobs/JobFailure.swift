@@ -18,10 +18,15 @@ public struct JobFailure: Error, Sendable, Equatable {
         self.retryAfter = retryAfter
     }
 
+    /// A failure of ours (not the model's).
+    public init(_ code: JobFailureCode, message: String, isTransient: Bool) {
+        self.init(code: code.rawValue, message: message, isTransient: isTransient)
+    }
+
     /// The job's lease passed to another worker; this worker must stop touching it.
-    public static let leaseLost = JobFailure(code: "lease_lost", message: "The job was taken over by another worker.", isTransient: false)
+    public static let leaseLost = JobFailure(.leaseLost, message: "The job was taken over by another worker.", isTransient: false)
     /// The owner stopped the answer (``JobStore/requestCancel(jobId:)``).
-    public static let cancelled = JobFailure(code: "cancelled", message: "The answer was stopped.", isTransient: false)
+    public static let cancelled = JobFailure(.cancelled, message: "The answer was stopped.", isTransient: false)
     /// The worker is shutting down and gave the job back to the queue.
-    public static let released = JobFailure(code: "released", message: "The worker shut down; another takes the job.", isTransient: true)
+    public static let released = JobFailure(.released, message: "The worker shut down; another takes the job.", isTransient: true)
 }

@@ -2,7 +2,7 @@ import Foundation
 
 /// Why a chat completion failed, and whether trying again may help.
 public struct LLMError: Error, Sendable, Equatable, CustomStringConvertible {
-    public enum Code: String, Sendable {
+    public enum Code: String, Sendable, CaseIterable {
         /// 429: slow down and retry.
         case rateLimited = "llm_rate_limited"
         /// 5xx, connection refused or lost: retry.

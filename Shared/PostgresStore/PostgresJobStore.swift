@@ -185,7 +185,7 @@ public struct PostgresJobStore: JobStore {
                 )
                 UPDATE jobs AS j SET
                     status = CASE WHEN j.attempts >= j.max_attempts THEN 'FAILED' ELSE 'QUEUED' END,
-                    error_code = CASE WHEN j.attempts >= j.max_attempts THEN 'worker_lost' ELSE j.error_code END,
+                    error_code = CASE WHEN j.attempts >= j.max_attempts THEN \(JobFailureCode.workerLost.rawValue) ELSE j.error_code END,
                     error_message = CASE WHEN j.attempts >= j.max_attempts
                         THEN \(JobStoreMessages.workerLost) ELSE j.error_message END,
                     lease_token = NULL, locked_until = NULL, run_after = now(), updated_at = now()

@@ -217,7 +217,7 @@ public struct SQLiteJobStore: JobStore {
                 sql: """
                     UPDATE jobs SET
                         status = CASE WHEN attempts >= max_attempts THEN 'FAILED' ELSE 'QUEUED' END,
-                        error_code = CASE WHEN attempts >= max_attempts THEN 'worker_lost' ELSE error_code END,
+                        error_code = CASE WHEN attempts >= max_attempts THEN '\(JobFailureCode.workerLost.rawValue)' ELSE error_code END,
                         error_message = CASE WHEN attempts >= max_attempts THEN ? ELSE error_message END,
                         lease_token = NULL, locked_until = NULL, run_after = ?, updated_at = ?
                     WHERE status = 'PROCESSING' AND locked_until < ?

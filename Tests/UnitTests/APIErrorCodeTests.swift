@@ -1,5 +1,7 @@
 import Foundation
 import HTTPSupport
+import Jobs
+import LLM
 import Testing
 
 /// The codes clients branch on are written down: the README and docs/OPERATIONS.md name every
@@ -26,5 +28,13 @@ import Testing
         #expect(!named.isEmpty, "the pattern finds the documented codes")
         let unknown = Set(named).subtracting(known)
         #expect(unknown.isEmpty, "documented but never answered: \(unknown.sorted())")
+    }
+
+    /// A job's failure reaches the browser as the `failed` event's code: every code is named.
+    @Test func everyJobFailureCodeIsDocumented() throws {
+        let readme = try Self.document("README.md")
+        let codes = JobFailureCode.allCases.map(\.rawValue) + LLMError.Code.allCases.map(\.rawValue)
+        let undocumented = codes.filter { !readme.contains("`\($0)`") }
+        #expect(undocumented.isEmpty, "not in README.md: \(undocumented)")
     }
 }
