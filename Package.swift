@@ -44,7 +44,7 @@ let package = Package(
         ),
         .target(
             name: "SSE",
-            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [],
             path: "Shared/SSE"
         ),
         .target(
@@ -57,7 +57,9 @@ let package = Package(
         ),
         .target(
             name: "UserAuth",
-            dependencies: [.product(name: "JWTKit", package: "jwt-kit")],
+            dependencies: [
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ],
             path: "Shared/UserAuth"
         ),
         .target(
@@ -81,15 +83,15 @@ let package = Package(
             name: "Spool",
             dependencies: [
                 "EventLog", "SSE", "FileEvents",
-                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Shared/Spool"
         ),
         .target(
             name: "Knowledge",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             path: "Shared/Knowledge"
         ),
         .target(
@@ -142,13 +144,15 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Shared/LLM"
         ),
         .target(
             name: "Assistant",
             dependencies: [
-                "Jobs", "Knowledge", "LLM", "EventLog", "SSE",
+                "Jobs", "Knowledge", "LLM", "EventLog",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -165,14 +169,15 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Shared/HTTPSupport"
         ),
         .target(
             name: "ServiceSupport",
             dependencies: [
-                "Jobs", "Knowledge", "HTTPSupport",
-                "PostgresStore", "SQLiteStore", "StreamTokens", "EventLog", "Spool", "PostgresEventLog",
+                "Jobs", "Knowledge", "HTTPSupport", "PostgresStore", "SQLiteStore", "StreamTokens", "EventLog", "Spool", "PostgresEventLog",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -181,6 +186,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Shared/ServiceSupport"
         ),
@@ -190,29 +196,36 @@ let package = Package(
         .executableTarget(
             name: "Gateway",
             dependencies: [
-                "Jobs", "Knowledge", "PostgresStore", "StreamTokens", "UserAuth", "HTTPSupport", "ServiceSupport",
+                "Jobs", "Knowledge", "StreamTokens", "UserAuth", "HTTPSupport", "ServiceSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "Services/Gateway"
         ),
         .executableTarget(
             name: "Worker",
             dependencies: [
-                "Jobs", "Knowledge", "PostgresStore", "EventLog", "LLM", "Assistant", "HTTPSupport", "ServiceSupport",
+                "Jobs", "Knowledge", "EventLog", "LLM", "Assistant", "HTTPSupport", "ServiceSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "Services/Worker"
         ),
         .executableTarget(
             name: "Stream",
             dependencies: [
-                "Jobs", "PostgresStore", "EventLog", "SSE", "EventDelivery", "StreamTokens", "HTTPSupport", "ServiceSupport",
+                "Jobs", "EventLog", "EventDelivery", "StreamTokens", "HTTPSupport", "ServiceSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "Services/Stream"
         ),
@@ -242,25 +255,37 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/TestSupport"
         ),
         .testTarget(
             name: "UnitTests",
             dependencies: [
-                "SSE", "StreamTokens", "UserAuth", "EventLog", "Spool", "LLM", "Assistant", "Jobs", "Knowledge", "EventDelivery", "PostgresStore",
-                "ServiceSupport", "HTTPSupport", "TestSupport",
+                "SSE", "StreamTokens", "UserAuth", "EventLog", "Spool", "LLM", "Assistant", "Jobs", "EventDelivery", "PostgresStore", "ServiceSupport", "HTTPSupport", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Tests/UnitTests"
         ),
         .testTarget(
             name: "StoreTests",
-            dependencies: ["Jobs", "Knowledge", "PostgresStore", "EventLog", "Spool", "PostgresEventLog", "SSE", "TestSupport"],
+            dependencies: [
+                "Jobs", "Knowledge", "PostgresStore", "EventLog", "Spool", "PostgresEventLog", "SSE", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             path: "Tests/StoreTests"
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["TestSupport", "EventLog", "StreamTokens", "SSE", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            dependencies: [
+                "TestSupport", "EventLog", "StreamTokens", "SSE", "UserAuth",
+            ],
             path: "Tests/EndToEndTests"
         ),
     ]
