@@ -82,12 +82,20 @@ import Testing
         let notified = Counter()
         var subscription: DeliverySubscription? = hub.subscribe(job: job)
         subscription?.onSignal { notified.increment() }
+        // Its positive twin first: held, the same subscription is notified by the same calls.
+        subscription?.wake(at: .now)
+        hub.fireDue(now: .now + .seconds(1))
+        #expect(notified.value == 1, "a held connection's wake-up reaches it")
+        _ = subscription?.take()
+        hub.logChanged(.job(job))
+        #expect(notified.value == 2, "a held connection hears its job's change")
+        _ = subscription?.take()
         subscription?.wake(at: .now)
         subscription = nil
         // The wheel still holds the mailbox until its slot passes; the wake goes nowhere.
         hub.fireDue(now: .now + .seconds(1))
         hub.logChanged(.job(job))
-        #expect(notified.value == 0)
+        #expect(notified.value == 2, "released: neither reaches it any more")
     }
 
     @Test func releasingASubscriptionUnregistersIt() async {
