@@ -159,6 +159,11 @@ let package = Package(
             path: "Shared/Assistant"
         ),
         .target(
+            name: "Questions",
+            dependencies: ["Jobs", "Knowledge"],
+            path: "Shared/Questions"
+        ),
+        .target(
             name: "HTTPSupport",
             dependencies: [
                 "Jobs", "StreamTokens",
@@ -196,7 +201,7 @@ let package = Package(
         .executableTarget(
             name: "Gateway",
             dependencies: [
-                "Jobs", "Knowledge", "StreamTokens", "UserAuth", "HTTPSupport", "ServiceSupport",
+                "Jobs", "Knowledge", "Questions", "StreamTokens", "UserAuth", "HTTPSupport", "ServiceSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -265,7 +270,7 @@ let package = Package(
         .testTarget(
             name: "UnitTests",
             dependencies: [
-                "SSE", "StreamTokens", "UserAuth", "EventLog", "Spool", "LLM", "Assistant", "Jobs", "EventDelivery", "PostgresStore", "ServiceSupport", "HTTPSupport", "TestSupport",
+                "SSE", "StreamTokens", "UserAuth", "EventLog", "Spool", "LLM", "Assistant", "Jobs", "Knowledge", "Questions", "EventDelivery", "PostgresStore", "ServiceSupport", "HTTPSupport", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

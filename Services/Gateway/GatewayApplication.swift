@@ -3,6 +3,7 @@ import Hummingbird
 import Jobs
 import Logging
 import Prometheus
+import Questions
 import ServiceSupport
 import StreamTokens
 import UserAuth
@@ -26,14 +27,13 @@ enum GatewayApplication {
         router.addOperationalRoutes(metrics: metrics) { try await connection.store.ping() }
         QueryRoutes(
             store: connection.store,
-            knowledge: connection.knowledge,
+            intake: QuestionIntake(store: connection.store, knowledge: connection.knowledge, maxAttempts: settings.maxAttempts),
             tokens: StreamTokenIssuer(keys: keys, lifetime: settings.streamTokenTTL),
             streamTokens: StreamTokenVerifier(keys: keys),
             users: users,
             rateLimiter: RateLimiter(limit: settings.anonRateLimit),
             readLimiter: readLimiter,
             streamPublicURL: settings.streamPublicURL,
-            maxAttempts: settings.maxAttempts,
             trustForwardedFor: settings.trustForwardedFor
         ).register(on: router)
         SessionRoutes(

@@ -3,6 +3,7 @@ import HTTPSupport
 import Hummingbird
 import Jobs
 import Knowledge
+import Questions
 import StreamTokens
 import UserAuth
 
@@ -49,7 +50,13 @@ struct SessionRoutes: Sendable {
     private func list(_ request: Request, userId: String) async throws -> Response {
         let parameters = request.uri.queryParameters
         var courseId: UUID?
-        if let reference = try QueryRequest.validatedIdentifier(parameters.get("courseId"), field: "courseId"), !reference.isEmpty {
+        let reference: String?
+        do {
+            reference = try QuestionForm.validatedIdentifier(parameters.get("courseId"), field: "courseId")
+        } catch {
+            throw APIError(error)
+        }
+        if let reference, !reference.isEmpty {
             guard let course = try await knowledge.resolveCourse(reference) else {
                 throw APIError.notFound(.courseNotFound, "There is no course \"\(reference.prefix(100))\".")
             }
