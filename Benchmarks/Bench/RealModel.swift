@@ -32,8 +32,20 @@ struct RealModel: AsyncParsableCommand {
         var first: Duration
         var completed: Duration
         var completionTokens: Int?
+        /// Whether the server reported the usage (else the bench counted the tokens).
+        var usageReported: Bool
         var suggestions: Int
-        var characters: Int
+        var answer: String
+    }
+
+    /// The answer's tokens counted by the server itself (llama-cpp-python's `/extras/tokenize`), for
+    /// servers that report no usage while streaming; the leading BOS token is not the answer's.
+    func tokenCount(of answer: String) async throws -> Int? {
+        var root = llmURL
+        if root.hasSuffix("/v1") { root.removeLast(3) }
+        let response = try? await TestHTTP.postJSON(root + "/extras/tokenize", ["input": answer])
+        guard let response, response.status == 200, let tokens = try response.json()["tokens"] as? [Any] else { return nil }
+        return max(0, tokens.count - 1)
     }
 
     func run() async throws {
@@ -47,7 +59,9 @@ struct RealModel: AsyncParsableCommand {
             let token = try await system.userToken("bench")
             for index in 0..<questions {
                 let (assistant, question) = Self.asked[index % Self.asked.count]
-                samples.append(try await Self.measure(assistant: assistant, question: question, system: system, bearer: token))
+                var sample = try await Self.measure(assistant: assistant, question: question, system: system, bearer: token)
+                if sample.completionTokens == nil { sample.completionTokens = try await tokenCount(of: sample.answer) }
+                samples.append(sample)
                 let last = samples[samples.count - 1]
                 print("  \(index + 1)/\(questions) \(assistant): first \(Latency.format(Latency.seconds(last.first) * 1000)) ms, "
                     + "total \(Latency.format(Latency.seconds(last.completed))) s, tokens \(last.completionTokens.map(String.init) ?? "?"), suggestions \(last.suggestions)")
@@ -69,7 +83,8 @@ struct RealModel: AsyncParsableCommand {
             print("| tokens/s after the first | \(Latency.format(rates[rates.count / 2])) | | |")
         }
         let parsed = samples.filter { $0.suggestions > 0 }.count
-        print("answers with parsed follow-ups: \(parsed) of \(samples.count); usage reported for \(tokens.count) of \(samples.count)")
+        let reported = samples.filter(\.usageReported).count
+        print("answers with parsed follow-ups: \(parsed) of \(samples.count); usage reported by the server for \(reported) of \(samples.count) (the rest counted with /extras/tokenize)")
     }
 
     static func measure(assistant: String, question: String, system: TestSystem, bearer: String) async throws -> Sample {
@@ -94,8 +109,8 @@ struct RealModel: AsyncParsableCommand {
         let costLine = system.worker.log.split(separator: "\n").first { $0.contains("answer cost") && $0.contains(job) }
         let tokens = costLine.flatMap { line in line.firstMatch(of: /completion_tokens=(\d+)/).flatMap { Int($0.output.1) } }
         return Sample(
-            first: (firstDelta.instant ?? end) - start, completed: end - start, completionTokens: tokens,
-            suggestions: (result["nextSuggestions"] as? [Any])?.count ?? 0, characters: (result["answer"] as? String)?.count ?? 0
+            first: (firstDelta.instant ?? end) - start, completed: end - start, completionTokens: tokens, usageReported: tokens != nil,
+            suggestions: (result["nextSuggestions"] as? [Any])?.count ?? 0, answer: result["answer"] as? String ?? ""
         )
     }
 }
