@@ -159,8 +159,28 @@ let package = Package(
             path: "Shared/Assistant"
         ),
         .target(
+            name: "Settings",
+            dependencies: [
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Shared/Settings"
+        ),
+        .target(
+            name: "Observability",
+            dependencies: [
+                "Jobs",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            path: "Shared/Observability"
+        ),
+        .target(
             name: "Questions",
-            dependencies: ["Jobs", "Knowledge"],
+            dependencies: [
+                "Jobs", "Knowledge",
+            ],
             path: "Shared/Questions"
         ),
         .target(
@@ -182,13 +202,11 @@ let package = Package(
         .target(
             name: "ServiceSupport",
             dependencies: [
-                "Jobs", "Knowledge", "HTTPSupport", "PostgresStore", "SQLiteStore", "StreamTokens", "EventLog", "Spool", "PostgresEventLog",
+                "Jobs", "Knowledge", "HTTPSupport", "PostgresStore", "SQLiteStore", "StreamTokens", "EventLog", "Spool", "PostgresEventLog", "Observability", "Settings",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -201,7 +219,7 @@ let package = Package(
         .executableTarget(
             name: "Gateway",
             dependencies: [
-                "Jobs", "Knowledge", "Questions", "StreamTokens", "UserAuth", "HTTPSupport", "ServiceSupport",
+                "Jobs", "Knowledge", "Questions", "StreamTokens", "UserAuth", "HTTPSupport", "ServiceSupport", "Settings",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -213,7 +231,7 @@ let package = Package(
         .executableTarget(
             name: "Worker",
             dependencies: [
-                "Jobs", "Knowledge", "EventLog", "LLM", "Assistant", "HTTPSupport", "ServiceSupport",
+                "Jobs", "Knowledge", "EventLog", "LLM", "Assistant", "HTTPSupport", "ServiceSupport", "Settings",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -225,7 +243,7 @@ let package = Package(
         .executableTarget(
             name: "Stream",
             dependencies: [
-                "Jobs", "EventLog", "EventDelivery", "StreamTokens", "HTTPSupport", "ServiceSupport",
+                "Jobs", "EventLog", "EventDelivery", "StreamTokens", "HTTPSupport", "ServiceSupport", "Settings",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -270,7 +288,7 @@ let package = Package(
         .testTarget(
             name: "UnitTests",
             dependencies: [
-                "SSE", "StreamTokens", "UserAuth", "EventLog", "Spool", "LLM", "Assistant", "Jobs", "Knowledge", "Questions", "EventDelivery", "PostgresStore", "ServiceSupport", "HTTPSupport", "TestSupport",
+                "SSE", "StreamTokens", "UserAuth", "EventLog", "Spool", "LLM", "Assistant", "Jobs", "Knowledge", "Questions", "EventDelivery", "PostgresStore", "ServiceSupport", "HTTPSupport", "TestSupport", "Settings",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import ServiceSupport
 import UserAuth
+import Settings
 
 /// `tutorline-gateway`: accepts queries, writes jobs, serves legacy polling.
 @main

@@ -1,5 +1,6 @@
 import Foundation
 import ServiceSupport
+import Settings
 
 /// Everything the gateway reads from its environment.
 struct GatewaySettings: Sendable {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Hummingbird
 import Logging
 import ServiceSupport
+import Settings
 
 /// `tutorline-stream`: serves Server-Sent Events for jobs from the spool.
 @main

@@ -1,4 +1,5 @@
 import ServiceSupport
+import Settings
 
 /// Everything the stream service reads from its environment.
 struct StreamSettings: Sendable {

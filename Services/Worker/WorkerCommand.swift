@@ -3,6 +3,7 @@ import Hummingbird
 import Knowledge
 import Logging
 import ServiceSupport
+import Settings
 
 /// `tutorline-worker`: claims jobs and answers them into the spool.
 @main

@@ -1,5 +1,6 @@
 import EventLog
 import ServiceSupport
+import Settings
 
 /// Everything the worker reads from its environment.
 struct WorkerSettings: Sendable {

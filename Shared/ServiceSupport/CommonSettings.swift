@@ -7,6 +7,8 @@ import HummingbirdCore
 import Jobs
 import Logging
 import NIOCore
+import Settings
+import Observability
 
 /// The settings every service reads.
 public struct CommonSettings: Sendable {

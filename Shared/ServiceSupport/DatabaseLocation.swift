@@ -1,4 +1,5 @@
 import PostgresStore
+import Settings
 
 /// Where the store lives, from `DATABASE_URL`.
 public enum DatabaseLocation: Sendable {

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import Settings
 
 /// What the embedded default (a SQLite `DATABASE_URL`) fills in, so that Tutorline runs on one
 /// machine with no configuration at all.

@@ -6,6 +6,7 @@ import PostgresNIO
 import PostgresStore
 import ServiceLifecycle
 import Spool
+import Settings
 
 /// Which event log carries answers from workers to stream replicas, read by both.
 public struct EventLogSettings: Sendable {

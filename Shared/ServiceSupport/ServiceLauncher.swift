@@ -1,6 +1,8 @@
 import Hummingbird
 import Logging
 import Prometheus
+import Settings
+import Observability
 
 /// The start of every service: read its settings (a bad one stops the process with one line),
 /// install logging and metrics, build the application, run it until SIGTERM or SIGINT.

@@ -7,6 +7,7 @@ import PostgresStore
 import SQLiteStore
 import ServiceLifecycle
 import Synchronization
+import Settings
 
 /// The store a service talks to, with the long-running parts it needs run.
 public struct StoreConnection: Sendable {

@@ -1,4 +1,5 @@
 import StreamTokens
+import Settings
 
 /// The stream-token settings the gateway (which signs) and the stream service (which verifies) share.
 public enum StreamTokenSettings {

@@ -2,6 +2,7 @@ import Foundation
 import PostgresStore
 import ServiceSupport
 import Testing
+import Settings
 
 /// `DATABASE_URL` takes passwords as every Postgres client does: percent-encoded in the URL, or
 /// (`DATABASE_PASSWORD`) beside it as they are.
