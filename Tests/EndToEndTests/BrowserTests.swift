@@ -56,13 +56,20 @@ struct BrowserTests {
         return sqlite.output.split(separator: "\n").map(String.init)
     }
 
-    @Test func aReloadMidAnswerShowsTheAnswerOnceComplete() async throws {
+    /// Asks the landing guide `question` from the page, which then does `then` (`reload:2`,
+    /// `stop:2`); gives the page's DOM at the end and the conversation as stored.
+    static func askOnThePage(_ question: String, then: String, _ body: (String, [[String: Any]]) async throws -> Void) async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.chromium), "no Chromium at \(Self.chromium)")
         try await withTestSystem(store: .sqlite, environment: ["LLM_BASE_URL": "", "OFFLINE_PACE_MS": "60"]) { system in
-            let question = "How much does the yearly plan cost?"
-            let page = "\(system.gatewayURL)/?ask-guide=\(question.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&then=reload:2"
+            let page = "\(system.gatewayURL)/?ask-guide=\(question.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&then=\(then)"
             let dom = try await Self.dumpDOM(page, system: system)
-            let messages = try await Self.landingConversation(system, dom: dom)
+            try await body(dom, try await Self.landingConversation(system, dom: dom))
+        }
+    }
+
+    @Test func aReloadMidAnswerShowsTheAnswerOnceComplete() async throws {
+        let question = "How much does the yearly plan cost?"
+        try await Self.askOnThePage(question, then: "reload:2") { dom, messages in
             let answer = try #require(messages.last?["content"] as? String)
             #expect(messages.count == 2 && messages.last?["stopped"] as? Bool == false)
             // The page reloaded and read the conversation back, running answer included.
@@ -76,12 +83,7 @@ struct BrowserTests {
     }
 
     @Test func theStopButtonKeepsThePartialAnswerMarkedStopped() async throws {
-        try #require(FileManager.default.isExecutableFile(atPath: Self.chromium), "no Chromium at \(Self.chromium)")
-        try await withTestSystem(store: .sqlite, environment: ["LLM_BASE_URL": "", "OFFLINE_PACE_MS": "60"]) { system in
-            let question = "Tell me about the course catalogue"
-            let page = "\(system.gatewayURL)/?ask-guide=\(question.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&then=stop:2"
-            let dom = try await Self.dumpDOM(page, system: system)
-            let messages = try await Self.landingConversation(system, dom: dom)
+        try await Self.askOnThePage("Tell me about the course catalogue", then: "stop:2") { dom, messages in
             let partial = try #require(messages.last?["content"] as? String)
             #expect(messages.last?["stopped"] as? Bool == true && !partial.isEmpty)
             #expect(dom.contains(#"data-state="stopped""#) && dom.contains(">Stopped<"), "\(dom.suffix(3000))")
