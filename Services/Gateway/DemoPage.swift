@@ -214,7 +214,13 @@ function follow(name, bubble, links) {
     stop.disabled = true;
     // The tutor's jobs stop for their owner; a landing job for the holder of its stream token.
     const token = bot.token || new URL(links.streamUrl, location.href).searchParams.get("token");
-    await fetch(links.cancelUrl, { method: "POST", headers: { Authorization: "Bearer " + token } }).catch(() => {});
+    const response = await fetch(links.cancelUrl, { method: "POST", headers: { Authorization: "Bearer " + token } }).catch(() => null);
+    if (!response || !response.ok) {
+      // Not stopped (an expired sign-in, too many requests, no network): say so, and let it be pressed again.
+      const body = response ? await response.json().catch(() => ({})) : {};
+      status.textContent = "Could not stop: " + ((body.error && body.error.message) || "the service could not be reached.");
+      stop.disabled = false;
+    }
   };
   reply.appendChild(stop);
   const source = new EventSource(links.streamUrl);

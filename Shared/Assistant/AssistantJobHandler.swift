@@ -126,6 +126,12 @@ public struct AssistantJobHandler: JobHandler {
     public func finishFailed(_ job: Job, failure: JobFailure) async {
         guard let leaseToken = job.leaseToken else { return }
         let spooler = try? await openSpooler(for: job, startsEmpty: false)
+        // A stop keeps the text the browser was shown, which only the log knows: without the log,
+        // record nothing; the lease runs out, and the next claim (flagged) stops it with the text.
+        if failure == .cancelled && spooler == nil {
+            logger.warning("stop not recorded: the event log cannot be read", metadata: ["job": "\(job.id.lowercasedString)"])
+            return
+        }
         // With no log at all, the failed event is the job's first.
         let terminalId = spooler?.nextEventId ?? 1
         // A stopped answer keeps what the browser was shown: the log's text, not the attempt's.

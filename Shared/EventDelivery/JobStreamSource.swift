@@ -64,8 +64,9 @@ public struct JobStreamSource: Sendable {
             guard let stored = try await lookup.job(id: job) else { return .notFound }
             // A worker may have claimed and even finished the job while the store was asked: then
             // its spool holds every event, and the browser must get them all, not just the end
-            // (a replica's copy of the Postgres log may lag the table: read it afresh).
-            if stored.status.isTerminal { try await log.refresh(job: job) }
+            // (a replica's copy of the Postgres log may lag the table: read it afresh; should that
+            // read fail, the store's end is still an answer).
+            if stored.status.isTerminal { try? await log.refresh(job: job) }
             guard let spooled = try scanLog(job: job, after: seen) else {
                 return opening(for: stored, spooledUpTo: 0, seen: seen, subscription: subscription, offset: 0)
             }
@@ -78,7 +79,7 @@ public struct JobStreamSource: Sendable {
             // the spool never got (a worker that died between commit and append). Ask once, batched,
             // so that a client given that end by the store is not sent it again on every reconnect.
             if let stored = try await lookup.job(id: job), stored.status.isTerminal {
-                try await log.refresh(job: job)
+                try? await log.refresh(job: job)
                 guard let fresh = try scanLog(job: job, after: seen), (fresh.lastId ?? 0) > seen else {
                     return opening(for: stored, spooledUpTo: scan.lastId ?? 0, seen: seen, subscription: subscription, offset: scan.resumeOffset)
                 }
