@@ -55,7 +55,7 @@ public final class LLMStandIn: Sendable {
     /// The timing of the last request for `question`.
     public func timing(for question: String) -> Timing? { timingLog.withLock { $0[question] } }
     private let portBox = Mutex<Int>(0)
-    private let task = Mutex<Task<Void, any Error>?>(nil)
+    private let group = Mutex<ServiceGroup?>(nil)
 
     public init(chunkDelay: Duration = .milliseconds(5)) {
         self.chunkDelay = chunkDelay
@@ -105,13 +105,18 @@ public final class LLMStandIn: Sendable {
             },
             logger: Logger(label: "llm-stand-in")
         )
-        let running = Task { try await app.runService(gracefulShutdownSignals: []) }
-        task.withLock { $0 = running }
+        // Run in a service group, so that stop() shuts the server down gracefully: a cancelled
+        // server task could drop a connection accepted in that instant without finishing its
+        // writer, which NIO answers with a fatal error (it took a whole test run down once).
+        let services = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: Logger(label: "llm-stand-in")))
+        group.withLock { $0 = services }
+        Task { try? await services.run() }
         for await port in ready { portBox.withLock { $0 = port } }
     }
 
     public func stop() {
-        task.withLock { $0?.cancel() }
+        guard let services = group.withLock({ $0 }) else { return }
+        Task { await services.triggerGracefulShutdown() }
     }
 
     private struct Body: Decodable {
