@@ -11,22 +11,40 @@ enum PostgresOperation {
 
     /// Runs `operation` within ``deadline``, turning connection failures and the deadline into
     /// ``JobStoreError/unavailable(_:)``; errors the server reports pass through.
+    ///
+    /// The caller gets its answer at the deadline even when the operation does not end then: a
+    /// query already sent does not stop when its task is cancelled, and a connection that neither
+    /// answers nor closes would otherwise hold a worker's job (its lease kept alive) for good. The
+    /// late operation is cancelled and left to end on its own.
     /// - Parameter deadline: `nil` for operations that may rightly take long (migrations).
     static func run<T: Sendable>(deadline: Duration? = deadline, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
         do {
             guard let deadline else { return try await operation() }
-            return try await withThrowingTaskGroup(of: T?.self) { group in
-                group.addTask { try await operation() }
-                group.addTask {
-                    try await Task.sleep(for: deadline)
-                    return nil
+            let (answer, answered) = AsyncThrowingStream<T, any Error>.makeStream(bufferingPolicy: .bufferingNewest(1))
+            let work = Task {
+                do {
+                    answered.yield(try await operation())
+                    answered.finish()
+                } catch {
+                    answered.finish(throwing: error)
                 }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let value = first else {
-                    throw JobStoreError.unavailable("Postgres did not answer within \(deadline)")
-                }
-                return value
             }
+            let timer = Task {
+                do {
+                    try await Task.sleep(for: deadline)
+                } catch {
+                    return
+                }
+                answered.finish(throwing: JobStoreError.unavailable("Postgres did not answer within \(deadline)"))
+            }
+            defer {
+                work.cancel()
+                timer.cancel()
+            }
+            // The first of the answer, the deadline and the caller's cancellation (which ends the
+            // iteration) wins.
+            for try await value in answer { return value }
+            throw CancellationError()
         } catch let error as PSQLError where error.code != .server {
             throw JobStoreError.unavailable("Postgres is unreachable (\(error.code))")
         }

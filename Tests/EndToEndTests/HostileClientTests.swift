@@ -83,11 +83,16 @@ struct HostileClientTests {
                 // Room again once the server has seen them leave (a moment under load: until then a
                 // new connection is still past the cap, and closed).
                 var status = 0
+                var lastError = ""
                 for _ in 0..<40 where status != 200 {
                     try await Task.sleep(for: .milliseconds(250))
-                    status = (try? await TestHTTP.get("http://127.0.0.1:\(port)/healthz").status) ?? 0
+                    do {
+                        status = try await TestHTTP.get("http://127.0.0.1:\(port)/healthz").status
+                    } catch {
+                        lastError = "\(error)"
+                    }
                 }
-                #expect(status == 200, "room again once they left")
+                #expect(status == 200, "port \(port): room again once they left (last error: \(lastError))")
             }
         }
     }
