@@ -273,30 +273,36 @@ public struct PostgresJobStore: JobStore {
 
     public func deleteSession(id: UUID) async throws -> [UUID]? {
         try await translatingErrors {
-            // One statement, one transaction: the messages (by cascade), the jobs, their events in
-            // the database, the conversation; running jobs' workers are told to stop.
-            let rows = try await client.query(
-                """
-                WITH session AS (
-                    DELETE FROM chat_sessions WHERE id = \(id) RETURNING id
-                ), gone AS (
-                    DELETE FROM jobs WHERE session_id = \(id) AND EXISTS (SELECT 1 FROM session) RETURNING id, status
-                ), events AS (
-                    DELETE FROM job_events WHERE job_id IN (SELECT id FROM gone)
-                ), told AS (
-                    SELECT pg_notify('\(unescaped: Self.cancellationChannel)', id::text) FROM gone WHERE status = 'PROCESSING'
+            // One transaction: the messages (by cascade), the jobs, their events in the database,
+            // the conversation; running jobs' workers are told to stop. The session row is locked
+            // first, and the deletion runs as a statement of its own after it: a question being
+            // added to the conversation (which locks the same row) commits before, and the
+            // deletion's snapshot sees its job, which would otherwise outlive its conversation.
+            try await client.withTransaction(logger: logger) { connection in
+                _ = try await connection.query("SELECT 1 FROM chat_sessions WHERE id = \(id) FOR UPDATE", logger: logger)
+                let rows = try await connection.query(
+                    """
+                    WITH session AS (
+                        DELETE FROM chat_sessions WHERE id = \(id) RETURNING id
+                    ), gone AS (
+                        DELETE FROM jobs WHERE session_id = \(id) AND EXISTS (SELECT 1 FROM session) RETURNING id, status
+                    ), events AS (
+                        DELETE FROM job_events WHERE job_id IN (SELECT id FROM gone)
+                    ), told AS (
+                        SELECT pg_notify('\(unescaped: Self.cancellationChannel)', id::text) FROM gone WHERE status = 'PROCESSING'
+                    )
+                    SELECT session.id, gone.id FROM session LEFT JOIN gone ON true, (SELECT count(*) FROM told) AS t
+                    """,
+                    logger: logger
                 )
-                SELECT session.id, gone.id FROM session LEFT JOIN gone ON true, (SELECT count(*) FROM told) AS t
-                """,
-                logger: logger
-            )
-            var found = false
-            var jobs: [UUID] = []
-            for try await (_, job) in rows.decode((UUID, UUID?).self) {
-                found = true
-                if let job { jobs.append(job) }
+                var found = false
+                var jobs: [UUID] = []
+                for try await (_, job) in rows.decode((UUID, UUID?).self) {
+                    found = true
+                    if let job { jobs.append(job) }
+                }
+                return found ? jobs : nil
             }
-            return found ? jobs : nil
         }
     }
 

@@ -47,6 +47,14 @@ enum PostgresOperation {
             throw CancellationError()
         } catch let error as PSQLError where error.code != .server {
             throw JobStoreError.unavailable("Postgres is unreachable (\(error.code))")
+        } catch let error as PostgresTransactionError {
+            // A transaction's error is its first part's: the connection lost at BEGIN, inside,
+            // or at COMMIT is the database unreachable, as it is outside a transaction.
+            let cause = error.beginError ?? error.closureError ?? error.commitError
+            if let cause = cause as? PSQLError, cause.code != .server {
+                throw JobStoreError.unavailable("Postgres is unreachable (\(cause.code))")
+            }
+            throw cause as? JobStoreError ?? error
         }
     }
 }

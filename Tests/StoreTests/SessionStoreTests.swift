@@ -1,5 +1,8 @@
 import Foundation
 import Jobs
+import Logging
+import PostgresNIO
+import PostgresStore
 import TestSupport
 import Testing
 
@@ -95,6 +98,39 @@ import Testing
             #expect(try await store.job(id: keptJob)?.status == .completed)
             // The id may start a new conversation afterwards.
             _ = try await store.enqueue(NewJob(kind: .tutor, question: "Anew", courseRef: nil, lessonId: nil, sessionId: session, userId: "u1"))
+        }
+    }
+
+    /// Postgres only: SQLite writes one transaction at a time, so there the two cannot interleave.
+    @Test func aQuestionAddedAsItsConversationIsDeletedGoesWithIt() async throws {
+        try await withPostgresClient { client in
+            let logger = Logger(label: "test")
+            let store = PostgresJobStore(client: client, logger: logger)
+            try await store.migrate()
+            let session = UUID()
+            let first = try await Self.askAndAnswer(store, "First?", session: session)
+            let late = UUID()
+            // A question being added, as enqueue adds it: the conversation's row held until it commits.
+            let deletion = try await client.withTransaction(logger: logger) { connection in
+                _ = try await connection.query("UPDATE chat_sessions SET kind = kind WHERE id = \(session)", logger: logger)
+                _ = try await connection.query(
+                    "INSERT INTO jobs (id, kind, status, question, session_id, user_id) VALUES (\(late), \(AssistantKind.tutor.rawValue), 'QUEUED', 'Late?', \(session), 'u1')",
+                    logger: logger
+                )
+                let deletion = Task { try await store.deleteSession(id: session) }
+                // Commit only once the deletion waits for the row.
+                var waiting = 0
+                for _ in 0..<200 where waiting == 0 {
+                    try await Task.sleep(for: .milliseconds(50))
+                    let rows = try await client.query("SELECT count(*)::int8 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()", logger: logger)
+                    for try await count in rows.decode(Int.self) { waiting = count }
+                }
+                #expect(waiting == 1, "the deletion waits for the question being added")
+                return deletion
+            }
+            let deleted = try #require(try await deletion.value)
+            #expect(Set(deleted) == [first, late])
+            #expect(try await store.job(id: late) == nil, "no job outlives its conversation")
         }
     }
 }
