@@ -226,7 +226,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            path: "Services/Gateway"
+            path: "Services/Gateway",
+            // Served as they are, from the binary: no file to ship beside it.
+            resources: [
+                .embedInCode("Public/openapi.yaml"), .embedInCode("Public/tutorline-client.js"), .embedInCode("Public/tutorline-client.d.ts"),
+            ]
         ),
         .executableTarget(
             name: "Worker",

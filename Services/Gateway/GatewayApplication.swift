@@ -42,6 +42,8 @@ enum GatewayApplication {
             readLimiter: readLimiter, trustForwardedFor: settings.trustForwardedFor
         ).register(on: router)
         DemoRoutes(users: users, mintsDemoTokens: settings.common.database.isEmbedded).register(on: router)
+        DocumentRoutes().register(on: router)
+        router.logRoutes(logger)
 
         var app = Application(
             router: router,

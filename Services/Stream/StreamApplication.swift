@@ -46,6 +46,7 @@ enum StreamApplication {
         router.add(middleware: CORSPolicyMiddleware(cors))
         router.add(middleware: APIErrorMiddleware())
         router.addOperationalRoutes(metrics: metrics) { try await connection.store.ping() }
+        router.logRoutes(logger, others: StreamRoutes.paths.map { "GET \($0)" })
 
         return Application(
             router: router,

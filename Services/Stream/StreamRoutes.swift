@@ -83,6 +83,9 @@ struct StreamRoutes: EventStreamResponder {
         }
     }
 
+    /// The streams' paths, as the router writes its own (`:jobId` a parameter).
+    static var paths: [String] { AssistantKind.allCases.map { $0.routePrefix + "/stream/:jobId" } }
+
     /// The assistant and the job id segment of a stream path, or nil for any other path.
     static func route(_ path: String) -> (AssistantKind, Substring)? {
         // As the router matched it: a trailing slash is the same address.
