@@ -1,5 +1,5 @@
-/// The demo page: both assistants, answers streamed through native `EventSource`.
-/// Plain HTML, CSS and JavaScript, no build step. `?ask-tutor=…` and `?ask-guide=…` ask on load.
+/// The demo page: both assistants, on the browser client (`/tutorline-client.js`), answers
+/// streamed through native `EventSource`. Plain HTML, CSS and a JavaScript module, no build step. `?ask-tutor=…` and `?ask-guide=…` ask on load.
 ///
 /// Each assistant's conversation id (and the demo sign-in) is kept in `localStorage`: a reload
 /// reads the conversation back (`GET <prefix>/sessions/:id`) and follows a running answer from its
@@ -66,12 +66,14 @@ enum DemoPage {
     <form><input type="text" placeholder="Which course suits me?" maxlength="4000" required><button class="primary">Ask</button></form>
   </section>
 </main>
-<script>
-"use strict";
+<script type="module">
+import { createClient } from "/tutorline-client.js";
+
 const bots = {
-  tutor: { el: document.getElementById("tutor"), prefix: "/assistant", token: null, courseId: "ai-native-fullstack-developer" },
-  guide: { el: document.getElementById("guide"), prefix: "/api/landing-assistant", token: null },
+  tutor: { el: document.getElementById("tutor"), token: null, courseId: "ai-native-fullstack-developer" },
+  guide: { el: document.getElementById("guide") },
 };
+const tutorline = createClient({ token: () => bots.tutor.token });
 const stored = {
   get: (key) => { try { return localStorage.getItem("tutorline." + key); } catch { return null; } },
   set: (key, value) => { try { value === null ? localStorage.removeItem("tutorline." + key) : localStorage.setItem("tutorline." + key, value); } catch {} },
@@ -90,12 +92,6 @@ function add(bot, cls, text) {
   return div;
 }
 
-function headersFor(bot) {
-  const headers = { "Content-Type": "application/json" };
-  if (bot.token) headers.Authorization = "Bearer " + bot.token;
-  return headers;
-}
-
 function sessionOf(name) {
   let id = stored.get("session." + name);
   if (!id) {
@@ -111,6 +107,13 @@ function showSignedIn(bot, sub) {
   label.hidden = false;
   label.textContent = "Signed in as " + sub;
   bot.el.querySelector("button.primary").disabled = false;
+}
+
+function showSignedOut(bot) {
+  bot.token = null;
+  stored.set("token", null);
+  bot.el.querySelector(".signin").hidden = false;
+  bot.el.querySelector(".signed").hidden = true;
 }
 
 async function signIn() {
@@ -164,110 +167,79 @@ function showStopped(bubble, answer) {
   bubble.status.textContent = "Stopped";
 }
 
+function showFailed(bubble, error) {
+  bubble.reply.classList.add("error");
+  bubble.reply.dataset.state = "failed";
+  const wait = error.retryAfter ? " (retry in " + error.retryAfter + " s)" : "";
+  bubble.status.textContent = error.message + wait;
+}
+
 async function ask(name, question) {
   const bot = bots[name];
   add(bot, "user", question);
   const bubble = replyBubble(bot);
   bubble.reply.dataset.state = "asking";
   bubble.status.textContent = "Sending…";
-  const fail = (message) => {
-    bubble.reply.classList.add("error");
-    bubble.reply.dataset.state = "failed";
-    bubble.status.textContent = message;
-  };
-  const payload = { question, sessionId: sessionOf(name) };
-  if (bot.courseId) payload.courseId = bot.courseId;
-  let accepted;
+  const asked = { question, sessionId: sessionOf(name) };
+  if (bot.courseId) asked.courseId = bot.courseId;
   try {
-    const response = await fetch(bot.prefix + "/query", { method: "POST", headers: headersFor(bot), body: JSON.stringify(payload) });
-    accepted = await response.json().catch(() => ({}));
-    if (!response.ok) {
-      const wait = response.headers.get("Retry-After");
-      fail(((accepted.error && accepted.error.message) || ("Error " + response.status)) + (wait ? " (retry in " + wait + " s)" : ""));
-      return;
-    }
+    follow(name, bubble, await tutorline[name].ask(asked));
   } catch (error) {
-    fail("The service could not be reached.");
-    return;
+    showFailed(bubble, error);
   }
-  follow(name, bubble, accepted);
 }
 
 /// Follows a job's stream into its bubble, from its first event (a replay shows the text once).
-function follow(name, bubble, links) {
-  const bot = bots[name];
+function follow(name, bubble, job) {
   const { reply, text, status } = bubble;
-  const fail = (message) => {
-    reply.classList.add("error");
-    reply.dataset.state = "failed";
-    status.textContent = message;
-  };
   status.textContent = "Queued…";
-  let answer = "";
   let pieces = 0;
-  let opened = false;
   const stop = document.createElement("button");
   stop.type = "button";
   stop.className = "secondary stop";
   stop.textContent = "Stop";
   stop.onclick = async () => {
     stop.disabled = true;
-    // The tutor's jobs stop for their owner; a landing job for the holder of its stream token.
-    const token = bot.token || new URL(links.streamUrl, location.href).searchParams.get("token");
-    const response = await fetch(links.cancelUrl, { method: "POST", headers: { Authorization: "Bearer " + token } }).catch(() => null);
-    if (!response || !response.ok) {
+    try {
+      await tutorline[name].stop(job);
+    } catch (error) {
       // Not stopped (an expired sign-in, too many requests, no network): say so, and let it be pressed again.
-      const body = response ? await response.json().catch(() => ({})) : {};
-      status.textContent = "Could not stop: " + ((body.error && body.error.message) || "the service could not be reached.");
+      status.textContent = "Could not stop: " + error.message;
       stop.disabled = false;
     }
   };
   reply.appendChild(stop);
-  const source = new EventSource(links.streamUrl);
-  const finish = () => { source.close(); stop.remove(); };
-  source.onopen = () => {
-    if (opened) status.textContent = "Reconnected; resuming where we left off…";
-    opened = true;
-  };
-  source.onerror = () => {
-    if (["completed", "failed", "stopped"].includes(reply.dataset.state)) return;
-    status.textContent = source.readyState === EventSource.CONNECTING ? "Connection lost; reconnecting…" : "The stream closed.";
-    if (source.readyState === EventSource.CLOSED) { finish(); fail("The stream could not be opened."); }
-  };
-  source.addEventListener("status", (event) => {
-    const s = JSON.parse(event.data).status;
-    status.textContent = s === "PROCESSING" ? "Thinking…" : "Queued…";
+  const following = tutorline.follow(job, {
+    onStatus: (s) => { status.textContent = s === "PROCESSING" ? "Thinking…" : "Queued…"; },
+    onText: (answer, piece) => {
+      text.textContent = answer;
+      if (!piece) return;
+      reply.dataset.state = "streaming";
+      status.textContent = "Answering…";
+      reply.scrollIntoView({ block: "end" });
+      pieces += 1;
+      if (!thenDone && thenAction && pieces === Number(thenCount)) {
+        thenDone = true;
+        stored.set("then-done", location.search);
+        if (thenAction === "reload") location.reload();
+        if (thenAction === "stop") stop.click();
+      }
+    },
   });
-  source.addEventListener("reset", () => { answer = ""; text.textContent = ""; });
-  source.addEventListener("delta", (event) => {
-    answer += JSON.parse(event.data).text;
-    text.textContent = answer;
-    reply.dataset.state = "streaming";
-    status.textContent = "Answering…";
-    reply.scrollIntoView({ block: "end" });
-    pieces += 1;
-    if (!thenDone && thenAction && pieces === Number(thenCount)) {
-      thenDone = true;
-      stored.set("then-done", location.search);
-      if (thenAction === "reload") location.reload();
-      if (thenAction === "stop") stop.click();
-    }
-  });
-  source.addEventListener("completed", (event) => {
-    finish();
-    const result = JSON.parse(event.data);
-    text.textContent = result.answer;
-    reply.dataset.state = "completed";
-    status.remove();
-    showExtras(name, reply, result.sources, result.nextSuggestions);
-  });
-  source.addEventListener("failed", (event) => {
-    finish();
-    const data = JSON.parse(event.data);
-    if (data.code === "cancelled") showStopped(bubble, data.answer || "");
-    else fail(data.error);
-  });
-  source.addEventListener("timeout", () => { finish(); fail("No answer arrived in time; please ask again."); });
+  following.done.then(
+    ({ answer, result, stopped }) => {
+      stop.remove();
+      if (stopped) { showStopped(bubble, answer); return; }
+      text.textContent = answer;
+      reply.dataset.state = "completed";
+      status.remove();
+      showExtras(name, reply, result.sources, result.nextSuggestions);
+    },
+    (error) => {
+      stop.remove();
+      showFailed(bubble, error.code === "timeout" ? { message: "No answer arrived in time; please ask again." } : error);
+    },
+  );
 }
 
 /// Reads the stored conversation back: its messages, and any answer still running, followed.
@@ -275,19 +247,15 @@ async function restore(name) {
   const bot = bots[name];
   const id = stored.get("session." + name);
   if (!id) return;
-  const response = await fetch(bot.prefix + "/sessions/" + id, { headers: headersFor(bot) }).catch(() => null);
-  if (!response || !response.ok) {
+  let session;
+  try {
+    session = await tutorline[name].conversation(id);
+  } catch (error) {
     // Gone (deleted, or another user's): start afresh. An expired sign-in: sign in again.
-    if (response && (response.status === 404 || response.status === 403)) stored.set("session." + name, null);
-    if (response && response.status === 401 && name === "tutor") {
-      bot.token = null;
-      stored.set("token", null);
-      bot.el.querySelector(".signin").hidden = false;
-      bot.el.querySelector(".signed").hidden = true;
-    }
+    if (error.status === 404 || error.status === 403) stored.set("session." + name, null);
+    if (error.status === 401 && name === "tutor") showSignedOut(bot);
     return;
   }
-  const session = await response.json();
   // Which conversations were read back (the browser test looks).
   document.body.dataset.restored = ((document.body.dataset.restored || "") + " " + name).trim();
   for (const message of session.messages) {
@@ -322,18 +290,16 @@ for (const [name, bot] of Object.entries(bots)) {
 }
 bots.tutor.el.querySelector(".signin").addEventListener("click", signIn);
 
-(async () => {
-  if (stored.get("token")) {
-    bots.tutor.token = stored.get("token");
-    showSignedIn(bots.tutor, stored.get("sub") || "you");
-  }
-  const restoring = [restore("guide"), bots.tutor.token ? restore("tutor") : Promise.resolve()];
-  await Promise.all(restoring);
-  // A reload keeps the question in the URL: it is asked on the first load only.
-  if (thenDone && thenAction === "reload") return;
+if (stored.get("token")) {
+  bots.tutor.token = stored.get("token");
+  showSignedIn(bots.tutor, stored.get("sub") || "you");
+}
+await Promise.all([restore("guide"), bots.tutor.token ? restore("tutor") : Promise.resolve()]);
+// A reload keeps the question in the URL: it is asked on the first load only.
+if (!(thenDone && thenAction === "reload")) {
   if (params.get("ask-guide")) ask("guide", params.get("ask-guide"));
   if (params.get("ask-tutor") && (bots.tutor.token || await signIn())) ask("tutor", params.get("ask-tutor"));
-})();
+}
 </script>
 </body>
 </html>

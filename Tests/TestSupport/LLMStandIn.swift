@@ -54,15 +54,14 @@ public final class LLMStandIn: Sendable {
 
     /// The timing of the last request for `question`.
     public func timing(for question: String) -> Timing? { timingLog.withLock { $0[question] } }
-    private let portBox = Mutex<Int>(0)
-    private let group = Mutex<ServiceGroup?>(nil)
+    private let server = Mutex<LocalServer?>(nil)
 
     public init(chunkDelay: Duration = .milliseconds(5)) {
         self.chunkDelay = chunkDelay
     }
 
     /// The base URL to give the worker as `LLM_BASE_URL`.
-    public var baseURL: String { "http://127.0.0.1:\(portBox.withLock { $0 })/v1" }
+    public var baseURL: String { "http://127.0.0.1:\(server.withLock { $0?.port ?? 0 })/v1" }
 
     /// Every request received so far.
     public var requests: [Request] { requestLog.withLock { $0 } }
@@ -95,28 +94,12 @@ public final class LLMStandIn: Sendable {
         router.post("/v1/chat/completions") { request, context -> Response in
             try await self.respond(request, context: context)
         }
-        let (ready, readyContinuation) = AsyncStream<Int>.makeStream()
-        let app = Application(
-            router: router,
-            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "llm-stand-in"),
-            onServerRunning: { channel in
-                readyContinuation.yield(channel.localAddress?.port ?? 0)
-                readyContinuation.finish()
-            },
-            logger: Logger(label: "llm-stand-in")
-        )
-        // Run in a service group, so that stop() shuts the server down gracefully: a cancelled
-        // server task could drop a connection accepted in that instant without finishing its
-        // writer, which NIO answers with a fatal error (it took a whole test run down once).
-        let services = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: Logger(label: "llm-stand-in")))
-        group.withLock { $0 = services }
-        Task { try? await services.run() }
-        for await port in ready { portBox.withLock { $0 = port } }
+        let server = await LocalServer.start(router, label: "llm-stand-in")
+        self.server.withLock { $0 = server }
     }
 
     public func stop() {
-        guard let services = group.withLock({ $0 }) else { return }
-        Task { await services.triggerGracefulShutdown() }
+        server.withLock { $0 }?.stop()
     }
 
     private struct Body: Decodable {

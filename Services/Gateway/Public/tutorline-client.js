@@ -147,10 +147,10 @@ export function createClient({ baseUrl = "", token = null, fetch: fetchImpl = gl
         handlers.onText && handlers.onText("", "");
       });
       source.addEventListener("delta", (event) => {
-        seen(event);
         const piece = JSON.parse(event.data).text;
         state.text += piece;
         handlers.onText && handlers.onText(state.text, piece);
+        seen(event);
       });
       source.addEventListener("completed", (event) => {
         seen(event);
