@@ -23,6 +23,8 @@ enum GatewayApplication {
             allowMethods: ["GET", "POST", "DELETE", "OPTIONS"]
         )))
         router.add(middleware: APIErrorMiddleware())
+        let routes = RouteTable()
+        router.add(middleware: MethodNotAllowedMiddleware(routes))
         router.add(middleware: MetricsMiddleware())
         router.addOperationalRoutes(metrics: metrics) { try await connection.store.ping() }
         QueryRoutes(
@@ -43,6 +45,7 @@ enum GatewayApplication {
         ).register(on: router)
         DemoRoutes(users: users, mintsDemoTokens: settings.common.database.isEmbedded).register(on: router)
         DocumentRoutes().register(on: router)
+        routes.load(router.served())
         router.logRoutes(logger)
 
         var app = Application(

@@ -60,7 +60,7 @@ struct QueryRoutes: Sendable {
         let job = outcome.job
         let links = try await JobLinks(job: job, tokens: tokens, streamPublicURL: streamPublicURL)
         let body = QueryAccepted(
-            jobId: job.id.uuidString.lowercased(), status: job.status.rawValue,
+            jobId: job.id.uuidString.lowercased(), status: job.status.rawValue, sessionId: job.sessionId.lowercasedString,
             streamUrl: links.streamUrl, pollUrl: links.pollUrl, cancelUrl: links.cancelUrl
         )
         if outcome.created { Counter(label: "tutorline_jobs_accepted_total", dimensions: [("assistant", asker.kind.rawValue)]).increment() }

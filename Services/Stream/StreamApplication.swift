@@ -45,8 +45,12 @@ enum StreamApplication {
         let router = Router(context: TutorlineRequestContext.self)
         router.add(middleware: CORSPolicyMiddleware(cors))
         router.add(middleware: APIErrorMiddleware())
+        let routes = RouteTable()
+        router.add(middleware: MethodNotAllowedMiddleware(routes))
         router.addOperationalRoutes(metrics: metrics) { try await connection.store.ping() }
-        router.logRoutes(logger, others: StreamRoutes.paths.map { "GET \($0)" })
+        let streamRoutes = StreamRoutes.paths.map { "GET \($0)" }
+        routes.load(router.served(with: streamRoutes))
+        router.logRoutes(logger, others: streamRoutes)
 
         return Application(
             router: router,

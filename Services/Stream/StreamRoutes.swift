@@ -83,8 +83,8 @@ struct StreamRoutes: EventStreamResponder {
         }
     }
 
-    /// The streams' paths, as the router writes its own (`:jobId` a parameter).
-    static var paths: [String] { AssistantKind.allCases.map { $0.routePrefix + "/stream/:jobId" } }
+    /// The streams' paths, written as the router describes its own (`{jobId}` a parameter).
+    static var paths: [String] { AssistantKind.allCases.map { $0.routePrefix + "/stream/{jobId}" } }
 
     /// The assistant and the job id segment of a stream path, or nil for any other path.
     static func route(_ path: String) -> (AssistantKind, Substring)? {

@@ -12,12 +12,15 @@ public struct APIError: HTTPResponseError, Sendable, Equatable {
     public var message: String
     /// Seconds to wait before retrying (`Retry-After`), for 429 and 503.
     public var retryAfter: Int?
+    /// The methods the address takes (`Allow`), for 405.
+    public var allow: [String]?
 
-    public init(_ status: HTTPResponse.Status, code: APIErrorCode, message: String, retryAfter: Int? = nil) {
+    public init(_ status: HTTPResponse.Status, code: APIErrorCode, message: String, retryAfter: Int? = nil, allow: [String]? = nil) {
         self.status = status
         self.code = code
         self.message = message
         self.retryAfter = retryAfter
+        self.allow = allow
     }
 
     struct Body: Encodable {
@@ -33,10 +36,11 @@ public struct APIError: HTTPResponseError, Sendable, Equatable {
         Response(status: status, headers: headers, body: .init(byteBuffer: try body()))
     }
 
-    /// The headers of the error answer (its body is JSON; `Retry-After` when set).
+    /// The headers of the error answer (its body is JSON; `Retry-After` and `Allow` when set).
     public var headers: HTTPFields {
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        if let allow { headers[.allow] = allow.joined(separator: ", ") }
         return headers
     }
 

@@ -29,16 +29,11 @@ import Testing
         return operations
     }
 
-    /// The routes a service logged at start, with `:parameter` written as OpenAPI's `{parameter}`.
+    /// The routes a service logged at start (written as OpenAPI writes paths, `{name}` a parameter).
     static func routes(in log: String) throws -> Set<String> {
         let line = try #require(log.split(separator: "\n").first { $0.contains("routes served") })
         let listed = try #require(line.firstRange(of: "routes=").map { line[$0.upperBound...] })
-        let list = listed.prefix { $0 != "[" }.trimmingCharacters(in: .whitespaces)
-        return Set(list.components(separatedBy: ", ").map { route in
-            route.split(separator: "/", omittingEmptySubsequences: false).map { segment in
-                segment.hasPrefix(":") ? "{\(segment.dropFirst())}" : String(segment)
-            }.joined(separator: "/")
-        })
+        return Set(listed.prefix { $0 != "[" }.trimmingCharacters(in: .whitespaces).components(separatedBy: ", "))
     }
 
     @Test func theDocumentDescribesEveryRouteAndNoOther() async throws {
@@ -57,6 +52,24 @@ import Testing
             #expect(stream.subtracting(gateway).allSatisfy { $0.contains("/stream/") }, "the stream service serves only streams of its own")
             #expect(served.subtracting(documented).sorted() == [], "routes the document does not describe")
             #expect(documented.subtracting(served).sorted() == [], "operations no service answers")
+        }
+    }
+
+    /// An address that exists answers a method it does not take with 405 and `Allow` (the router
+    /// alone says 404), on both services; one that does not exist stays a 404.
+    @Test func aMethodAnAddressDoesNotTakeIsA405WithAllow() async throws {
+        try await withTestSystem(store: .sqlite) { system in
+            let job = UUID().uuidString.lowercased()
+            func expect405(_ response: TestResponse, allowing allowed: String, _ what: String) {
+                #expect(response.status == 405 && response.errorCode == "method_not_allowed", "\(what): \(response.status) \(response.body)")
+                #expect(response.headers.first(name: "Allow") == allowed, "\(what)")
+            }
+            expect405(try await TestHTTP.request(.DELETE, "\(system.gatewayURL)/api/landing-assistant/query"), allowing: "POST", "DELETE a query")
+            expect405(try await TestHTTP.request(.TRACE, "\(system.gatewayURL)/healthz"), allowing: "GET", "TRACE /healthz")
+            expect405(try await TestHTTP.request(.PUT, "\(system.gatewayURL)/assistant/sessions/\(job)"), allowing: "DELETE, GET", "PUT a conversation")
+            expect405(try await TestHTTP.request(.POST, "\(system.streamURL)/api/landing-assistant/stream/\(job)"), allowing: "GET", "POST a stream")
+            let nowhere = try await TestHTTP.request(.TRACE, "\(system.gatewayURL)/nowhere")
+            #expect(nowhere.status == 404 && nowhere.errorCode == "not_found")
         }
     }
 
