@@ -1,5 +1,4 @@
 import Foundation
-import Hummingbird
 import TestSupport
 import Testing
 
@@ -76,11 +75,7 @@ struct BrowserClientTests {
 
     @Test func aFrontendOnTheClientAsksFollowsResumesStopsAndDeletes() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: BrowserTests.chromium), "no Chromium at \(BrowserTests.chromium)")
-        let router = Router()
-        router.get("/") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: Self.page)))
-        }
-        let frontend = await LocalServer.start(router, label: "frontend")
+        let frontend = await LocalServer.serving(page: Self.page, label: "frontend")
         defer { frontend.stop() }
         let origin = "http://127.0.0.1:\(frontend.port)"
         // The frontend's origin is the one allowed, as a platform deploys it.

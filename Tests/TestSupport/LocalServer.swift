@@ -38,6 +38,15 @@ public final class LocalServer: Sendable {
         return LocalServer(port: port, group: group)
     }
 
+    /// Serves one HTML page at `/`: a page of another origin, as a platform's frontend is.
+    public static func serving(page html: String, label: String) async -> LocalServer {
+        let router = Router()
+        router.get("/") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
+        }
+        return await start(router, label: label)
+    }
+
     /// Shuts the server down gracefully, in the background.
     public func stop() {
         Task { await group.triggerGracefulShutdown() }
