@@ -53,6 +53,8 @@ token=$("$bin/tutorline-gateway" token --sub fuzz-user)
 # to be accepted, and a session cursor is opaque (only a nextCursor the server returned is valid;
 # any other is rightly a 400), so a generated cursor can never pass it.
 checks="${SCHEMATHESIS_CHECKS:-all}"
+# schemathesis keeps a cache in the folder it runs in: the temporary one, not the repository.
+cd "$work"
 excluded="${SCHEMATHESIS_EXCLUDED_CHECKS:-positive_data_acceptance}"
 status=0
 echo "schemathesis: the gateway's operations, ${budget} s"

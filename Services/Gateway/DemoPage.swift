@@ -211,6 +211,7 @@ function follow(name, bubble, job) {
   reply.appendChild(stop);
   const following = tutorline.follow(job, {
     onStatus: (s) => { status.textContent = s === "PROCESSING" ? "Thinking…" : "Queued…"; },
+    onReconnecting: () => { status.textContent = "Connection lost; reconnecting…"; },
     onText: (answer, piece) => {
       text.textContent = answer;
       if (!piece) return;

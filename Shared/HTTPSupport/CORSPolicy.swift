@@ -30,6 +30,9 @@ public struct CORSPolicy: Sendable {
         headers[.vary] = "Origin"
         guard let origin, allows(origin) else { return }
         headers[.accessControlAllowOrigin] = origin
+        // A page may read only the safelisted headers unless told: these tell it when to retry
+        // and what an address takes.
+        headers[.accessControlExposeHeaders] = "Retry-After, Allow"
     }
 
     /// The answer to a preflight from `origin`.

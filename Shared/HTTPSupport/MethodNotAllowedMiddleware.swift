@@ -5,10 +5,12 @@ import Hummingbird
 public struct MethodNotAllowedMiddleware<Context: RequestContext>: RouterMiddleware {
     let table: RouteTable
 
+    /// - Parameter table: the routes, filled once they are registered.
     public init(_ table: RouteTable) {
         self.table = table
     }
 
+    /// Passes the request on; turns the router's 404 into a 405 where the path has other methods.
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)

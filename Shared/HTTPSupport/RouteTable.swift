@@ -14,6 +14,7 @@ public final class RouteTable: Sendable {
 
     private let routes = Mutex<[Route]>([])
 
+    /// An empty table, filled by ``load(_:)`` once the routes are registered.
     public init() {}
 
     /// Takes routes as `METHOD /path`, as the router describes them: a `{name}` segment matches
@@ -41,13 +42,5 @@ public final class RouteTable: Sendable {
 
     private static func segments(of path: String) -> [String] {
         path.split(separator: "/").map(String.init)
-    }
-}
-
-extension Router {
-    /// Every route this router serves as `METHOD /path`, with `others` served before it (the
-    /// stream service's event streams), sorted.
-    public func served(with others: [String] = []) -> [String] {
-        (routes.map { "\($0.method.rawValue) \($0.path)" } + others).sorted()
     }
 }

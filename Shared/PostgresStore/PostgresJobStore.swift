@@ -275,10 +275,18 @@ public struct PostgresJobStore: JobStore {
         try await translatingErrors {
             // One transaction: the messages (by cascade), the jobs, their events in the database,
             // the conversation; running jobs' workers are told to stop. The session row is locked
-            // first, and the deletion runs as a statement of its own after it: a question being
-            // added to the conversation (which locks the same row) commits before, and the
-            // deletion's snapshot sees its job, which would otherwise outlive its conversation.
+            // before the deletion runs, as a statement of its own: a question being added to the
+            // conversation (which locks the same row) commits before, and the deletion's snapshot
+            // sees its job, which would otherwise outlive its conversation. The jobs' rows are
+            // locked before the session's, the order a worker recording an answer takes them in
+            // (its job, then the session its message refers to): the other order could deadlock.
             try await client.withTransaction(logger: logger) { connection in
+                // Bounded, within this transaction only: a lock not had in 4 s is a 503 to retry,
+                // and a transaction its caller left (past the store's deadline) ends in 10 s.
+                _ = try await connection.query(
+                    "SELECT set_config('lock_timeout', '4s', true), set_config('idle_in_transaction_session_timeout', '10s', true)", logger: logger
+                )
+                _ = try await connection.query("SELECT id FROM jobs WHERE session_id = \(id) ORDER BY id FOR UPDATE", logger: logger)
                 _ = try await connection.query("SELECT 1 FROM chat_sessions WHERE id = \(id) FOR UPDATE", logger: logger)
                 let rows = try await connection.query(
                     """

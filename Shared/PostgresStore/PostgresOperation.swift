@@ -45,16 +45,25 @@ enum PostgresOperation {
             // iteration) wins.
             for try await value in answer { return value }
             throw CancellationError()
-        } catch let error as PSQLError where error.code != .server {
-            throw JobStoreError.unavailable("Postgres is unreachable (\(error.code))")
         } catch let error as PostgresTransactionError {
             // A transaction's error is its first part's: the connection lost at BEGIN, inside,
             // or at COMMIT is the database unreachable, as it is outside a transaction.
-            let cause = error.beginError ?? error.closureError ?? error.commitError
-            if let cause = cause as? PSQLError, cause.code != .server {
-                throw JobStoreError.unavailable("Postgres is unreachable (\(cause.code))")
-            }
-            throw cause as? JobStoreError ?? error
+            throw translated(error.beginError ?? error.closureError ?? error.commitError ?? error)
+        } catch {
+            throw translated(error)
         }
+    }
+
+    /// Connection failures, and the server's "try again" answers (a deadlock broken, a
+    /// serialization failure, a lock not had in time), are the store unavailable for a moment;
+    /// other errors pass through.
+    static func translated(_ error: any Error) -> any Error {
+        guard let error = error as? PSQLError else { return error }
+        guard error.code == .server else { return JobStoreError.unavailable("Postgres is unreachable (\(error.code))") }
+        let state = error.serverInfo?[.sqlState]
+        if state == "40P01" || state == "40001" || state == "55P03" {
+            return JobStoreError.unavailable("Postgres asked to try again (SQLSTATE \(state ?? ""))")
+        }
+        return error
     }
 }

@@ -4,7 +4,8 @@ import Testing
 
 /// The browser client (`/tutorline-client.js`) in a real browser, as a platform's frontend uses
 /// it: a page of another origin imports it from the gateway, asks both assistants, follows and
-/// resumes answers through native `EventSource`, stops one, and reads and deletes a conversation.
+/// resumes answers through native `EventSource` (mid-answer and past its end), stops one, reads and
+/// deletes a conversation, and is told when to retry past the rate limit.
 @Suite(.serialized)
 struct BrowserClientTests {
     /// The frontend's page: runs the scenario and writes what it saw into `#result` as JSON.
@@ -49,6 +50,12 @@ struct BrowserClientTests {
       const resumed = await tutorline.follow(first, { onText: (text, piece) => { if (piece) resumedPieces += 1; } }, { lastEventId: cut, text: kept }).done;
       report.resume = { same: resumed.answer === followed.answer, pieces: resumedPieces, of: pieces };
 
+      // Resumed past the end (a reload after the answer ended): the stream answers 204, which
+      // EventSource cannot tell from an error; the client settles it from the job's status.
+      const [lastId] = seen[seen.length - 1];
+      const after = await tutorline.follow(first, {}, { lastEventId: lastId, text: followed.answer }).done;
+      report.pastTheEnd = after.answer === followed.answer && after.result !== null;
+
       // The tutor: ask, follow, list, read, delete.
       const tutorJob = await tutorline.tutor.ask({ question: "What does temperature do when sampling tokens?", courseId: "ai-native-fullstack-developer" });
       const tutorAnswer = await tutorline.follow(tutorJob).done;
@@ -65,6 +72,13 @@ struct BrowserClientTests {
       let stopping = null;
       const stopped = await tutorline.follow(slow, { onText: (text, piece) => { if (piece && !stopping) stopping = tutorline.guide.stop(slow); } }).done;
       report.stop = { stopped: stopped.stopped, asked: (await stopping).status, partial: stopped.answer };
+
+      // Past the anonymous limit: a typed error that says when to retry (a header another
+      // origin may read only when the service exposes it).
+      for (let asked = 0; asked < 12 && !report.limited; asked += 1) {
+        try { await tutorline.guide.ask({ question: "One more? " + asked }); }
+        catch (e) { report.limited = { code: e.code, status: e.status, retryAfter: e.retryAfter }; }
+      }
     } catch (error) {
       report.error = String((error && error.stack) || error);
     }
@@ -79,7 +93,7 @@ struct BrowserClientTests {
         defer { frontend.stop() }
         let origin = "http://127.0.0.1:\(frontend.port)"
         // The frontend's origin is the one allowed, as a platform deploys it.
-        try await withTestSystem(store: .sqlite, environment: ["LLM_BASE_URL": "", "OFFLINE_PACE_MS": "60", "CORS_ORIGINS": origin]) { system in
+        try await withTestSystem(store: .sqlite, environment: ["LLM_BASE_URL": "", "OFFLINE_PACE_MS": "60", "CORS_ORIGINS": origin, "ANON_RATE_LIMIT": "6"]) { system in
             let gateway = system.gatewayURL.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
             let dom = try await BrowserTests.dumpDOM("\(origin)/?gateway=\(gateway)", system: system, budget: 60000)
             let json = try #require(dom.firstRange(of: #"<pre id="result">"#).flatMap { start in
@@ -107,6 +121,11 @@ struct BrowserClientTests {
             #expect(report["listed"] as? Bool == true)
             #expect(report["roles"] as? [String] == ["user", "assistant"])
             #expect(report["deleted"] as? String == "session_not_found")
+
+            #expect(report["pastTheEnd"] as? Bool == true)
+            let limited = try #require(report["limited"] as? [String: Any])
+            #expect(limited["code"] as? String == "rate_limited" && limited["status"] as? Int == 429)
+            #expect((limited["retryAfter"] as? Int ?? 0) > 0, "Retry-After readable from another origin")
 
             let stop = try #require(report["stop"] as? [String: Any])
             #expect(stop["stopped"] as? Bool == true && stop["asked"] as? String == "PROCESSING")

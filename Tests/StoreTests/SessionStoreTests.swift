@@ -2,7 +2,7 @@ import Foundation
 import Jobs
 import Logging
 import PostgresNIO
-import PostgresStore
+@testable import PostgresStore
 import TestSupport
 import Testing
 
@@ -110,13 +110,24 @@ import Testing
             let session = UUID()
             let first = try await Self.askAndAnswer(store, "First?", session: session)
             let late = UUID()
-            // A question being added, as enqueue adds it: the conversation's row held until it commits.
+            // A question being added, by enqueue's own statement, in a transaction held open: the
+            // conversation's row is locked until it commits.
             let deletion = try await client.withTransaction(logger: logger) { connection in
-                _ = try await connection.query("UPDATE chat_sessions SET kind = kind WHERE id = \(session)", logger: logger)
-                _ = try await connection.query(
-                    "INSERT INTO jobs (id, kind, status, question, session_id, user_id) VALUES (\(late), \(AssistantKind.tutor.rawValue), 'QUEUED', 'Late?', \(session), 'u1')",
-                    logger: logger
-                )
+                var values = PostgresBindings()
+                values.append(late)
+                values.append(AssistantKind.tutor.rawValue)
+                values.append("Late?")
+                values.append(String?.none)
+                values.append(UUID?.none)
+                values.append(String?.none)
+                values.append(session)
+                values.append("u1")
+                values.append(String?.none)
+                values.append(3)
+                let added = try await connection.query(PostgresQuery(unsafeSQL: EnqueueSQL.text, binds: values), logger: logger)
+                var rows = 0
+                for try await _ in added { rows += 1 }
+                #expect(rows == 1, "the question went into the conversation")
                 let deletion = Task { try await store.deleteSession(id: session) }
                 // Commit only once the deletion waits for the row.
                 var waiting = 0

@@ -32,9 +32,14 @@ public final class LocalServer: Sendable {
             logger: logger
         )
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
-        Task { try? await group.run() }
+        Task {
+            try? await group.run()
+            // A server that never listened (a bind error) ends the wait too, with port 0.
+            readyContinuation.finish()
+        }
         var port = 0
         for await listening in ready { port = listening }
+        precondition(port != 0, "\(label) did not start listening")
         return LocalServer(port: port, group: group)
     }
 

@@ -13,6 +13,7 @@ export type TutorlineErrorCode =
   | (string & {});
 
 export class TutorlineError extends Error {
+  constructor(code: TutorlineErrorCode, message: string, details?: { status?: number; retryAfter?: number | null; answer?: string | null });
   readonly name: "TutorlineError";
   readonly code: TutorlineErrorCode;
   /** The HTTP status, 0 when there was none (no network, a stream event). */
@@ -30,6 +31,8 @@ export type AssistantName = "tutor" | "guide";
 export interface Job {
   jobId: string;
   status: JobStatus;
+  /** The conversation the question went into (in `ask`'s answer). */
+  sessionId?: string;
   streamUrl: string;
   pollUrl: string;
   cancelUrl: string;
@@ -97,6 +100,8 @@ export interface FollowHandlers {
   onCompleted?(result: JobResult): void;
   onStopped?(answer: string): void;
   onFailed?(error: TutorlineError): void;
+  /** The connection was lost; the browser reconnects and resumes by itself. */
+  onReconnecting?(): void;
   /** The last event's id: keep it to resume after a reload (`lastEventId`). */
   onEvent?(lastEventId: string): void;
 }
@@ -120,7 +125,7 @@ export interface Following {
 export interface TutorlineClient {
   tutor: Tutor;
   guide: Assistant;
-  follow(job: Pick<Job, "streamUrl">, handlers?: FollowHandlers, options?: FollowOptions): Following;
+  follow(job: Pick<Job, "streamUrl" | "pollUrl"> & Partial<Pick<Job, "assistant">>, handlers?: FollowHandlers, options?: FollowOptions): Following;
 }
 
 export interface ClientOptions {

@@ -49,11 +49,10 @@ export function createClient({ baseUrl = "", token = null, fetch: fetchImpl = gl
     if (response.status === 204) return null;
     const data = await response.json().catch(() => null);
     if (!response.ok) {
-      const wait = response.headers.get("Retry-After");
       const error = (data && data.error) || {};
       throw new TutorlineError(error.code || "http_" + response.status, error.message || "The service answered " + response.status + ".", {
         status: response.status,
-        retryAfter: wait === null ? null : Number(wait),
+        retryAfter: secondsToWait(response.headers.get("Retry-After")),
       });
     }
     return data;
@@ -108,9 +107,12 @@ export function createClient({ baseUrl = "", token = null, fetch: fetchImpl = gl
 
   /**
    * Follows a job's answer. Callbacks (all optional): onStatus(status), onText(textSoFar, piece),
-   * onCompleted(result), onStopped(answer), onFailed(error), onEvent(id) (the last event id, to
-   * keep for a reload: pass it back as `lastEventId`). Returns { done, close, lastEventId, text }:
-   * `done` resolves with { answer, result, stopped } and rejects with a TutorlineError.
+   * onCompleted(result), onStopped(answer), onFailed(error), onReconnecting() (the connection was
+   * lost; the browser reconnects and resumes by itself), onEvent(id) (every event up to this id
+   * is handled: keep it, with the text so far, to resume after a reload as `lastEventId`).
+   * Returns { done, close, lastEventId, text }: `done` resolves with { answer, result, stopped }
+   * and rejects with a TutorlineError. A stream that ended before it opened (every event seen) is
+   * settled from the job's status.
    */
   function follow(job, handlers = {}, { lastEventId = null, text = "", timeoutRetries = 3 } = {}) {
     const state = { lastEventId, text, closed: false };
@@ -142,13 +144,15 @@ export function createClient({ baseUrl = "", token = null, fetch: fetchImpl = gl
       if (state.lastEventId !== null) target.searchParams.set("lastEventId", state.lastEventId);
       source = new EventSourceImpl(target.toString());
       source.addEventListener("status", (event) => handlers.onStatus && handlers.onStatus(JSON.parse(event.data).status));
-      source.addEventListener("reset", () => {
+      source.addEventListener("reset", (event) => {
         state.text = "";
         handlers.onText && handlers.onText("", "");
+        seen(event);
       });
       source.addEventListener("delta", (event) => {
         const piece = JSON.parse(event.data).text;
         state.text += piece;
+        retries = 0;
         handlers.onText && handlers.onText(state.text, piece);
         seen(event);
       });
@@ -175,14 +179,35 @@ export function createClient({ baseUrl = "", token = null, fetch: fetchImpl = gl
         else end(null, new TutorlineError("timeout", "No answer arrived in time.", { answer: state.text }));
       });
       source.onerror = () => {
-        // CONNECTING: the browser reconnects by itself, with Last-Event-ID. CLOSED: it gave up
-        // (the stream answered an error status, or 204 once the job had ended).
-        if (source.readyState === EventSourceImpl.CLOSED && !state.closed) {
-          end(null, new TutorlineError("stream_closed", "The answer's stream could not be followed.", { answer: state.text }));
+        if (state.closed) return;
+        // CONNECTING: the browser reconnects by itself, with Last-Event-ID.
+        if (source.readyState !== EventSourceImpl.CLOSED) {
+          handlers.onReconnecting && handlers.onReconnecting();
+          return;
         }
+        // CLOSED: it gave up, and EventSource does not say why: a 204 (the job ended and every
+        // event was seen, as after a reload past the end), or an error status (an expired token,
+        // too many streams). The job's status tells an ended answer from a lost stream.
+        settleFromStatus();
       };
     };
+    const settleFromStatus = async () => {
+      const lost = () => new TutorlineError("stream_closed", "The answer's stream could not be followed.", { answer: state.text });
+      try {
+        const signedIn = job.assistant ? assistants[job.assistant].signedIn : /^\/assistant\//.test(job.pollUrl || "");
+        const status = await call("GET", job.pollUrl, { auth: await bearer(signedIn) });
+        if (status.status === "COMPLETED" && status.result) {
+          state.text = status.result.answer;
+          handlers.onCompleted && handlers.onCompleted(status.result);
+          end({ answer: status.result.answer, result: status.result, stopped: false });
+        } else end(null, lost());
+      } catch (error) {
+        end(null, lost());
+      }
+    };
     open();
+    // A caller that uses only the callbacks leaves `done` unawaited: no unhandled rejection then.
+    done.catch(() => {});
     return {
       done,
       close: () => end({ answer: state.text, result: null, stopped: false }),
@@ -192,6 +217,15 @@ export function createClient({ baseUrl = "", token = null, fetch: fetchImpl = gl
   }
 
   return { tutor: assistant("tutor"), guide: assistant("guide"), follow };
+}
+
+/** `Retry-After` in seconds: a number, or an HTTP date. */
+function secondsToWait(header) {
+  if (header === null) return null;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return seconds;
+  const at = Date.parse(header);
+  return Number.isFinite(at) ? Math.max(0, Math.ceil((at - Date.now()) / 1000)) : null;
 }
 
 function newKey() {
