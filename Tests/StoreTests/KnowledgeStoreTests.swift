@@ -65,10 +65,27 @@ import Testing
         }
     }
 
-    /// The retrieval quality bar: for the questions in content/retrieval-questions.tsv, the lesson
-    /// holding the answer ranks first for most and in the top three for nearly all.
-    @Test(arguments: kinds) func retrievalFindsTheLessonThatHoldsTheAnswer(kind: StoreKind) async throws {
-        let rows = try String(contentsOfFile: TestSystem.contentDirectory + "/retrieval-questions.tsv", encoding: .utf8)
+    /// A set of retrieval questions, each with the lesson or page that answers it, and the bar it
+    /// is held to.
+    struct QuestionSet: Sendable, CustomTestStringConvertible {
+        var file: String
+        var hitAtOne: Double
+        var hitAtThree: Double
+        var testDescription: String { file }
+
+        /// Written from the material, in its words: the quality bar.
+        static let worded = QuestionSet(file: "retrieval-questions.tsv", hitAtOne: 0.7, hitAtThree: 0.9)
+        /// Asked in a person's own words, avoiding the material's (written before any tuning,
+        /// never tuned to): words-only search misses many; the bar is today's, so that it cannot
+        /// get worse unnoticed (docs/RETRIEVAL.md has the figures).
+        static let paraphrased = QuestionSet(file: "retrieval-questions-paraphrased.tsv", hitAtOne: 0.35, hitAtThree: 0.75)
+    }
+
+    /// For each question of a set, the lesson holding the answer ranks first for most and in the
+    /// top three for nearly all (by the set's bar).
+    @Test(arguments: kinds, [QuestionSet.worded, .paraphrased])
+    func retrievalFindsTheLessonThatHoldsTheAnswer(kind: StoreKind, set: QuestionSet) async throws {
+        let rows = try String(contentsOfFile: TestSystem.contentDirectory + "/" + set.file, encoding: .utf8)
             .split(separator: "\n").dropFirst().map { $0.split(separator: "\t").map(String.init) }.filter { $0.count == 3 }
         #expect(rows.count >= 26)
         let (atOne, atThree, misses) = try await kind.withKnowledgeStore { store in
@@ -87,9 +104,9 @@ import Testing
             return (atOne, atThree, misses)
         }
         let total = Double(rows.count)
-        print("retrieval (\(kind.rawValue)): \(rows.count) questions, hit@1 \(atOne)/\(rows.count) = \(String(format: "%.2f", Double(atOne) / total)), hit@3 \(atThree)/\(rows.count) = \(String(format: "%.2f", Double(atThree) / total))")
+        print("retrieval (\(kind.rawValue), \(set.file)): \(rows.count) questions, hit@1 \(atOne)/\(rows.count) = \(String(format: "%.2f", Double(atOne) / total)), hit@3 \(atThree)/\(rows.count) = \(String(format: "%.2f", Double(atThree) / total))")
         for miss in misses { print("  miss: \(miss)") }
-        #expect(Double(atOne) / total >= 0.7)
-        #expect(Double(atThree) / total >= 0.9)
+        #expect(Double(atOne) / total >= set.hitAtOne)
+        #expect(Double(atThree) / total >= set.hitAtThree)
     }
 }
