@@ -57,6 +57,10 @@ enum WorkerApplication {
             services.append(EventLogPruner(log: events, retention: retention, existingJobs: { Set(try await store.jobs(ids: $0).map(\.id)) }, logger: logger))
         }
 
+        if let retention = settings.jobRetention {
+            services.append(JobRetention(store: connection.store, retention: retention, logger: logger))
+        }
+
         let router = Router(context: TutorlineRequestContext.self)
         router.add(middleware: APIErrorMiddleware())
         router.addOperationalRoutes(metrics: metrics) { try await connection.store.ping() }

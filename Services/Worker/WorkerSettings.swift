@@ -28,8 +28,13 @@ struct WorkerSettings: Sendable {
         "SPOOL_RETENTION_HOURS", default: "24", "events of answers that ended longer ago are deleted, spool files or rows (0 keeps them)"
     )
 
+    static let jobRetention = Setting(
+        "JOB_RETENTION_DAYS", default: "30", "finished jobs (their results, and events kept in the database) are deleted after this many days; conversations keep their messages (0 keeps them)"
+    )
+
     static let all: [Setting] = CommonSettings.settings(defaultPort: 8082) + EventLogSettings.all + [
         spoolDir, llmBaseURL, llmAPIKey, llmModel, llmTimeout, llmIdleTimeout, llmMaxTokens, offlinePace, deltaPace, concurrency, lease, rescueInterval, pollInterval, retryBase, shutdownGrace, spoolRetention,
+        jobRetention,
     ]
 
     var common: CommonSettings
@@ -52,6 +57,8 @@ struct WorkerSettings: Sendable {
     var retryBase: Duration
     /// `nil`: event logs are kept.
     var spoolRetention: Duration?
+    /// `nil`: finished jobs are kept.
+    var jobRetention: Duration?
 
     init(reader: SettingsReader) throws {
         common = try CommonSettings(reader: reader, defaultPort: 8082)
@@ -82,5 +89,7 @@ struct WorkerSettings: Sendable {
         retryBase = .milliseconds(try reader.int(Self.retryBase, in: 1...600_000))
         let retentionHours = try reader.int(Self.spoolRetention, in: 0...100_000)
         spoolRetention = retentionHours == 0 ? nil : .seconds(retentionHours * 3600)
+        let retentionDays = try reader.int(Self.jobRetention, in: 0...36_500)
+        jobRetention = retentionDays == 0 ? nil : .seconds(retentionDays * 86_400)
     }
 }

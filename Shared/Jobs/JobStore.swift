@@ -65,6 +65,11 @@ public protocol JobStore: Sendable {
     /// Returns the deleted jobs' ids (their event logs go too), or `nil` when there was no such conversation.
     func deleteSession(id: UUID) async throws -> [UUID]?
 
+    /// Deletes up to `limit` finished jobs (completed or failed) last changed before `cutoff`, with
+    /// their results and (Postgres) their events; the conversations keep their messages. Returns
+    /// the deleted jobs' ids. Small batches: no lock is held for long.
+    func pruneFinishedJobs(before cutoff: Date, limit: Int) async throws -> [UUID]
+
     /// Counts by status and the age of the oldest runnable queued job, for metrics.
     func queueStatistics() async throws -> QueueStatistics
 

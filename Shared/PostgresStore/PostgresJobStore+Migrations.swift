@@ -122,6 +122,10 @@ extension PostgresJobStore {
             "CREATE INDEX chat_sessions_by_owner ON chat_sessions (user_id, kind)",
             "CREATE INDEX jobs_by_session ON jobs (session_id, created_at)",
         ]),
+        Migration(version: 5, statements: [
+            // Retention: finished jobs by age.
+            "CREATE INDEX jobs_finished ON jobs (updated_at) WHERE status IN ('COMPLETED', 'FAILED')",
+        ]),
     ]
 
     /// An arbitrary constant naming the advisory lock that serializes migrations.

@@ -314,6 +314,29 @@ public struct PostgresJobStore: JobStore {
         }
     }
 
+    public func pruneFinishedJobs(before cutoff: Date, limit: Int) async throws -> [UUID] {
+        try await translatingErrors {
+            // Rows another transaction holds (a conversation being deleted) are skipped, not waited for.
+            let rows = try await client.query(
+                """
+                WITH gone AS (
+                    DELETE FROM jobs WHERE id IN (
+                        SELECT id FROM jobs WHERE status IN ('COMPLETED', 'FAILED') AND updated_at < \(cutoff)
+                        ORDER BY updated_at LIMIT \(limit) FOR UPDATE SKIP LOCKED
+                    ) RETURNING id
+                ), events AS (
+                    DELETE FROM job_events WHERE job_id IN (SELECT id FROM gone)
+                )
+                SELECT id FROM gone
+                """,
+                logger: logger
+            )
+            var ids: [UUID] = []
+            for try await id in rows.decode(UUID.self) { ids.append(id) }
+            return ids
+        }
+    }
+
     public func queueStatistics() async throws -> QueueStatistics {
         try await translatingErrors {
             var counts: [JobStatus: Int] = [:]

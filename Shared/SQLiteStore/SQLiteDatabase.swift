@@ -139,6 +139,10 @@ public struct SQLiteDatabase: Sendable {
                 CREATE INDEX jobs_by_session ON jobs (session_id, created_at);
                 """)
         }
+        // Retention: finished jobs by age.
+        migrator.registerMigration("v3-retention") { db in
+            try db.execute(sql: "CREATE INDEX jobs_finished ON jobs (status, updated_at)")
+        }
         try migrator.migrate(pool)
     }
 }

@@ -320,6 +320,20 @@ public struct SQLiteJobStore: JobStore {
         }
     }
 
+    public func pruneFinishedJobs(before cutoff: Date, limit: Int) async throws -> [UUID] {
+        try await database.write { db in
+            let ids = try String.fetchAll(
+                db,
+                sql: "SELECT id FROM jobs WHERE status IN ('COMPLETED', 'FAILED') AND updated_at < ? ORDER BY updated_at LIMIT ?",
+                arguments: [cutoff.epochMilliseconds, limit]
+            )
+            guard !ids.isEmpty else { return [] }
+            let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ", ")
+            try db.execute(sql: "DELETE FROM jobs WHERE id IN (\(placeholders))", arguments: StatementArguments(ids))
+            return ids.compactMap(UUID.init(uuidString:))
+        }
+    }
+
     public func queueStatistics() async throws -> QueueStatistics {
         let now = Date().epochMilliseconds
         return try await database.read { db in
