@@ -23,9 +23,11 @@ public struct JobRetention: Service {
     }
 
     public func run() async throws {
+        // Not at start, as the event-log pruner: a worker starting up claims its jobs first.
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            await sweep()
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            guard !Task.isCancelled && !Task.isShuttingDownGracefully else { return }
+            await sweep()
         }
     }
 
