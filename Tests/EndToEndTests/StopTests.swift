@@ -25,7 +25,8 @@ import Testing
     @Test(arguments: [(StoreKind.postgres, EventLogKind.spool), (.postgres, .postgres), (.sqlite, .spool)])
     func aStopMidAnswerClosesTheModelRequestAndKeepsWhatWasShown(store: StoreKind, eventLog: EventLogKind) async throws {
         try await withTestSystem(llm: LLMStandIn(chunkDelay: .milliseconds(150)), store: store, eventLog: eventLog) { system in
-            let question = "Please go on and on about streaming"
+            // A long question: the stand-in's answer repeats it, so the answer lasts about ten seconds.
+            let question = "Please go on and on about streaming, " + String(repeating: "and then some more about it, ", count: 10)
             let job = try await Self.ask(system, question)
             // A browser reads two pieces, then its person presses stop.
             let shown = try await readEventStream(job.streamURL) { events in events.filter { $0.event == "delta" }.count >= 2 }
@@ -45,15 +46,14 @@ import Testing
             #expect(data["answer"] as? String == streamed)
             #expect(!streamed.isEmpty && streamed.count < LLMStandIn.answer(to: question).count, "stopped before the end")
 
-            // The model request was closed: long before the answer would have ended (about 4 s).
-            // The stand-in notices at its next write or the one after (a piece every 150 ms).
-            for _ in 0..<50 where system.llm.timing(for: question)?.closedByClient == nil {
+            // The model request was closed before the answer ended: the stand-in never wrote its last
+            // piece. (No bound in seconds: on a loaded machine every step is slower, the model's pace too.)
+            for _ in 0..<150 where system.llm.timing(for: question)?.closedByClient == nil {
                 try await Task.sleep(for: .milliseconds(100))
             }
             let timing = try #require(system.llm.timing(for: question))
             let closed = try #require(timing.closedByClient, "the stand-in saw its request closed")
-            #expect(timing.finished == nil)
-            #expect(closed - asked < .seconds(2), "closed \(closed - asked) after the stop")
+            #expect(timing.finished == nil, "closed \(closed - asked) after the stop, yet the answer was written whole")
             #expect(system.llmRequests(for: question) == 1, "a stop is not retried")
 
             // Legacy polling shows a status old clients know, with a readable message.
