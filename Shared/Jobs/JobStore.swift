@@ -44,7 +44,8 @@ public protocol JobStore: Sendable {
     /// Ends the job as failed; `false` when the lease was lost.
     func fail(jobId: UUID, leaseToken: UUID, code: String, message: String, terminalEventId: Int) async throws -> Bool
 
-    /// Returns a running job to the queue, runnable again after `delay`; `false` when the lease was lost.
+    /// Returns a running job to the queue, runnable again after `delay` (at once when its owner
+    /// asked it to stop: the next claim ends it); `false` when the lease was lost.
     func requeue(jobId: UUID, leaseToken: UUID, after delay: Duration, reason: String) async throws -> Bool
 
     /// Returns jobs whose lease expired to the queue (or fails those out of attempts); returns how many.

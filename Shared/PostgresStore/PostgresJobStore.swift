@@ -165,10 +165,14 @@ public struct PostgresJobStore: JobStore {
     }
 
     public func requeue(jobId: UUID, leaseToken: UUID, after delay: Duration, reason: String) async throws -> Bool {
+        // A job its owner asked to stop does not wait out the backoff: it goes to the head of the
+        // queue, where the next claim ends it.
         try await updatesOneRow(
             """
             UPDATE jobs SET status = 'QUEUED', error_message = \(reason), lease_token = NULL, locked_until = NULL,
-                   run_after = now() + \(delay.wholeMilliseconds) * interval '1 millisecond', updated_at = now()
+                   run_after = CASE WHEN cancel_requested_at IS NOT NULL THEN '-infinity'::timestamptz
+                                    ELSE now() + \(delay.wholeMilliseconds) * interval '1 millisecond' END,
+                   updated_at = now()
             WHERE id = \(jobId) AND lease_token = \(leaseToken) AND status = 'PROCESSING'
             RETURNING id
             """

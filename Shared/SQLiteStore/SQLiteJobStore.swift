@@ -196,9 +196,11 @@ public struct SQLiteJobStore: JobStore {
     }
 
     public func requeue(jobId: UUID, leaseToken: UUID, after delay: Duration, reason: String) async throws -> Bool {
+        // A job its owner asked to stop does not wait out the backoff (see the Postgres store).
         try await changesOneRow(
             """
-            UPDATE jobs SET status = 'QUEUED', error_message = ?, lease_token = NULL, locked_until = NULL, run_after = ?, updated_at = ?
+            UPDATE jobs SET status = 'QUEUED', error_message = ?, lease_token = NULL, locked_until = NULL,
+                run_after = CASE WHEN cancel_requested_at IS NOT NULL THEN 0 ELSE ? END, updated_at = ?
             WHERE id = ? AND lease_token = ? AND status = 'PROCESSING'
             """,
             { now in [reason, now + delay.wholeMilliseconds, now, Self.text(jobId), Self.text(leaseToken)] }

@@ -48,6 +48,27 @@ import Testing
         }
     }
 
+    /// A stop asked while the attempt runs, then the attempt fails and is requeued with a backoff:
+    /// the job does not wait out the backoff, the next claim takes it (and ends it).
+    @Test(arguments: StoreKind.allCases) func aJobAskedToStopDoesNotWaitOutItsRetryBackoff(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            let job = Self.newJob()
+            _ = try await store.enqueue(job)
+            let running = try #require(try await store.claim(lease: .seconds(30)))
+            _ = try await store.requestCancel(jobId: job.id)
+            #expect(try await store.requeue(jobId: job.id, leaseToken: try #require(running.leaseToken), after: .seconds(60), reason: "transient"))
+            let again = try #require(try await store.claim(lease: .seconds(30)), "claimable at once, not in a minute")
+            #expect(again.id == job.id && again.cancelRequested && again.attempts == 2)
+            // Without a stop, the backoff holds.
+            let other = Self.newJob("Not stopped")
+            _ = try await store.enqueue(other)
+            let claimed = try #require(try await store.claim(lease: .seconds(30)))
+            #expect(claimed.id == other.id)
+            #expect(try await store.requeue(jobId: other.id, leaseToken: try #require(claimed.leaseToken), after: .seconds(60), reason: "transient"))
+            #expect(try await store.claim(lease: .seconds(30)) == nil)
+        }
+    }
+
     @Test(arguments: StoreKind.allCases) func anEndedJobIsLeftAsItIs(kind: StoreKind) async throws {
         try await kind.withStore { store in
             let new = Self.newJob()
