@@ -26,7 +26,7 @@ import Testing
     func aStopMidAnswerClosesTheModelRequestAndKeepsWhatWasShown(store: StoreKind, eventLog: EventLogKind) async throws {
         try await withTestSystem(llm: LLMStandIn(chunkDelay: .milliseconds(150)), store: store, eventLog: eventLog) { system in
             // A long question: the stand-in's answer repeats it, so the answer lasts about ten seconds.
-            let question = "Please go on and on about streaming, " + String(repeating: "and then some more about it, ", count: 10)
+            let question = "Please go on and on about streaming, " + String(repeating: "and then some more about it, ", count: 10) + "and the end"
             let job = try await Self.ask(system, question)
             // A browser reads two pieces, then its person presses stop.
             let shown = try await readEventStream(job.streamURL) { events in events.filter { $0.event == "delta" }.count >= 2 }
