@@ -13,7 +13,13 @@ enum GatewayApplication {
     static func build(settings: GatewaySettings, metrics: PrometheusCollectorRegistry, logger: Logger) async throws -> some ApplicationProtocol {
         let connection = try StoreConnection.open(settings.common.database, logger: logger)
         let keys = try await StreamTokenSettings.keys(reader: settings.reader, database: settings.common.database)
-        let users = try await UserTokenVerifier(hmacSecret: settings.authJWTSecret, jwks: settings.authJWKS)
+        let remoteKeys = settings.authJWKSURL.map {
+            RemoteKeySet(url: $0.absoluteString, refreshInterval: settings.authJWKSRefresh, cooldown: settings.authJWKSCooldown, logger: logger)
+        }
+        let users = try await UserTokenVerifier(
+            hmacSecret: settings.authJWTSecret, jwks: settings.authJWKS, remote: remoteKeys,
+            audience: settings.authJWTAudience, issuer: settings.authJWTIssuer
+        )
 
         let readLimiter = RateLimiter(limit: settings.anonReadRateLimit)
         let router = Router(context: TutorlineRequestContext.self)
@@ -52,7 +58,7 @@ enum GatewayApplication {
             router: router,
             server: settings.common.httpServer(),
             configuration: settings.common.serverConfiguration(name: "tutorline-gateway"),
-            services: connection.services + [QueueMetricsReporter(store: connection.store, logger: logger)],
+            services: connection.services + [QueueMetricsReporter(store: connection.store, logger: logger)] + (remoteKeys.map { [$0] } ?? []),
             logger: logger
         )
         app.beforeServerStarts {

@@ -14,6 +14,15 @@ struct GatewaySettings: Sendable {
         "AUTH_JWT_SECRET", default: nil, "HS256 key that signs users' bearer tokens (generated in the embedded default)", secret: true
     )
     static let authJWKSFile = Setting("AUTH_JWKS_FILE", default: "", "JWKS file with RS256/ES256 public keys for bearer tokens")
+    static let authJWKSURL = Setting(
+        "AUTH_JWKS_URL", default: "", "identity provider's JWKS URL (RS256/ES256 keys), fetched at start and refreshed; e.g. Supabase's <project>/auth/v1/.well-known/jwks.json"
+    )
+    static let authJWKSRefresh = Setting("AUTH_JWKS_REFRESH_SECONDS", default: "600", "how often the JWKS URL is read again")
+    static let authJWKSCooldown = Setting(
+        "AUTH_JWKS_COOLDOWN_SECONDS", default: "30", "least time between two reads of the JWKS URL caused by tokens naming an unknown key"
+    )
+    static let authJWTAudience = Setting("AUTH_JWT_AUDIENCE", default: "", "when set, a bearer token's aud must include it (Supabase: authenticated)")
+    static let authJWTIssuer = Setting("AUTH_JWT_ISSUER", default: "", "when set, a bearer token's iss must equal it (Supabase: https://<project>.supabase.co/auth/v1)")
     static let corsOrigins = Setting("CORS_ORIGINS", default: "", "comma-separated origins allowed to call from a browser (* for any)")
     static let anonRateLimit = Setting("ANON_RATE_LIMIT", default: "30", "landing-assistant queries per minute per client address; 0 turns it off")
     static let anonReadRateLimit = Setting(
@@ -26,7 +35,7 @@ struct GatewaySettings: Sendable {
 
     static let all: [Setting] = CommonSettings.settings(defaultPort: 8080) + [
         streamTokenSecret, streamTokenPreviousSecrets, streamTokenTTL, streamPublicURL,
-        authJWTSecret, authJWKSFile, corsOrigins, anonRateLimit, anonReadRateLimit, maxAttempts, trustForwardedFor,
+        authJWTSecret, authJWKSFile, authJWKSURL, authJWKSRefresh, authJWKSCooldown, authJWTAudience, authJWTIssuer, corsOrigins, anonRateLimit, anonReadRateLimit, maxAttempts, trustForwardedFor,
     ]
 
     var common: CommonSettings
@@ -35,6 +44,11 @@ struct GatewaySettings: Sendable {
     var streamPublicURL: String
     var authJWTSecret: String?
     var authJWKS: String?
+    var authJWKSURL: URL?
+    var authJWKSRefresh: Duration
+    var authJWKSCooldown: Duration
+    var authJWTAudience: String?
+    var authJWTIssuer: String?
     var corsOrigins: [String]
     var anonRateLimit: Int
     var anonReadRateLimit: Int
@@ -58,7 +72,20 @@ struct GatewaySettings: Sendable {
                 throw SettingsError(Self.authJWKSFile.name, "cannot read \(jwksPath)")
             }
         }
-        if authJWKS != nil, common.database.isEmbedded == false, (reader.string(Self.authJWTSecret) ?? "").isEmpty {
+        let jwksURL = reader.string(Self.authJWKSURL) ?? ""
+        if jwksURL.isEmpty {
+            authJWKSURL = nil
+        } else {
+            guard let url = URL(string: jwksURL), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
+                throw SettingsError(Self.authJWKSURL.name, "must be an http(s) URL")
+            }
+            authJWKSURL = url
+        }
+        authJWKSRefresh = try reader.seconds(Self.authJWKSRefresh, in: 10...86_400)
+        authJWKSCooldown = try reader.seconds(Self.authJWKSCooldown, in: 1...3_600)
+        authJWTAudience = reader.string(Self.authJWTAudience).flatMap { $0.isEmpty ? nil : $0 }
+        authJWTIssuer = reader.string(Self.authJWTIssuer).flatMap { $0.isEmpty ? nil : $0 }
+        if authJWKS != nil || authJWKSURL != nil, common.database.isEmbedded == false, (reader.string(Self.authJWTSecret) ?? "").isEmpty {
             authJWTSecret = nil
         } else {
             let secret = try EmbeddedDefaults.secret(Self.authJWTSecret, reader: reader, database: common.database)

@@ -16,6 +16,11 @@ extension UserTokenVerifier {
             case .missing: throw APIError.unauthorized(.missingToken, "Sign in: send Authorization: Bearer <token>.")
             case .expired: throw APIError.unauthorized(.expiredToken, "The sign-in token has expired.")
             case .invalid: throw APIError.unauthorized(.invalidToken, "The sign-in token is not valid.")
+            case .unavailable:
+                throw APIError(
+                    .serviceUnavailable, code: .authUnavailable,
+                    message: "The sign-in keys cannot be read from the identity provider just now; try again shortly.", retryAfter: 5
+                )
             }
         }
     }

@@ -40,6 +40,7 @@ public enum APIErrorCode: String, CaseIterable, Sendable {
     case tooManyStreams = "too_many_streams"
     // 5xx: ours (503 with Retry-After).
     case storeUnavailable = "store_unavailable"
+    case authUnavailable = "auth_unavailable"
     case shuttingDown = "shutting_down"
     case internalError = "internal_error"
 }

@@ -7,6 +7,10 @@ public struct UserClaims: JWTPayload, Equatable {
     public var sub: SubjectClaim
     public var exp: ExpirationClaim
     public var iat: IssuedAtClaim?
+    /// Checked when `AUTH_JWT_AUDIENCE` / `AUTH_JWT_ISSUER` are set (Supabase: `authenticated`
+    /// and the project's auth URL).
+    public var aud: AudienceClaim?
+    public var iss: IssuerClaim?
     /// Supabase puts `authenticated` here; read, not required.
     public var role: String?
 

@@ -1,0 +1,95 @@
+import CryptoExtras
+import Foundation
+import Hummingbird
+import JWTKit
+import Synchronization
+import UserAuth
+
+/// A stand-in for an identity provider's JWKS endpoint (Supabase's `/auth/v1/.well-known/jwks.json`):
+/// it makes RS256 and ES256 key pairs, publishes their public halves as a JWKS document, and signs
+/// users' tokens with the private halves. Keys can be added and retired (a rotation) and the
+/// endpoint can fail, as a provider's does.
+public final class JWKSStandIn: Sendable {
+    public enum Algorithm: Sendable { case rs256, es256 }
+
+    private struct State {
+        var published: [(kid: String, jwk: [String: String])] = []
+        var failing = false
+        var fetches = 0
+    }
+
+    private let state = Mutex(State())
+    /// Every key ever made, private halves, by kid: tokens can be signed with retired keys too.
+    private let signers = JWTKeyCollection()
+    private let server = Mutex<LocalServer?>(nil)
+
+    public init() {}
+
+    /// The document's address.
+    public var url: String { "http://127.0.0.1:\(server.withLock { $0?.port ?? 0 })/auth/v1/.well-known/jwks.json" }
+    /// How many times the document was asked for.
+    public var fetches: Int { state.withLock { $0.fetches } }
+
+    public func start() async {
+        let router = Router()
+        router.get("/auth/v1/.well-known/jwks.json") { _, _ -> Response in
+            let (failing, keys) = self.state.withLock { state in
+                state.fetches += 1
+                return (state.failing, state.published.map(\.jwk))
+            }
+            guard !failing else { return Response(status: .serviceUnavailable) }
+            let body = try JSONSerialization.data(withJSONObject: ["keys": keys], options: [.sortedKeys])
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        }
+        let started = await LocalServer.start(router, label: "jwks-stand-in")
+        server.withLock { $0 = started }
+    }
+
+    public func stop() {
+        server.withLock { $0 }?.stop()
+    }
+
+    /// Makes a key pair and publishes its public half under `kid`.
+    public func addKey(_ algorithm: Algorithm, kid: String) async throws {
+        let jwk: [String: String]
+        switch algorithm {
+        case .rs256:
+            let key = try Insecure.RSA.PrivateKey(backing: _RSA.Signing.PrivateKey(keySize: .bits2048))
+            let primitives = try key.publicKey.getKeyPrimitives()
+            jwk = ["kty": "RSA", "kid": kid, "alg": "RS256", "use": "sig", "n": Self.base64URL(primitives.modulus), "e": Self.base64URL(primitives.publicExponent)]
+            await signers.add(rsa: key, digestAlgorithm: .sha256, kid: JWKIdentifier(string: kid))
+        case .es256:
+            let key = ES256PrivateKey()
+            guard let parameters = key.publicKey.parameters else { throw JWTError.generic(identifier: "ES256", reason: "a key without parameters") }
+            jwk = ["kty": "EC", "kid": kid, "alg": "ES256", "use": "sig", "crv": "P-256", "x": parameters.x, "y": parameters.y]
+            await signers.add(ecdsa: key, kid: JWKIdentifier(string: kid))
+        }
+        state.withLock { $0.published.append((kid, jwk)) }
+    }
+
+    /// Stops publishing a key (its tokens stop verifying once a verifier reads the document again).
+    public func retire(kid: String) {
+        state.withLock { $0.published.removeAll { $0.kid == kid } }
+    }
+
+    /// While true, the endpoint answers 503.
+    public func setFailing(_ failing: Bool) {
+        state.withLock { $0.failing = failing }
+    }
+
+    /// A user's token signed with the key `kid`, as the provider issues them.
+    public func token(
+        subject: String, kid: String, audience: String? = "authenticated", issuer: String? = nil, lifetime: TimeInterval = 3600
+    ) async throws -> String {
+        let now = Date()
+        var claims = UserClaims(subject: subject, issuedAt: now, expiresAt: now.addingTimeInterval(lifetime))
+        claims.aud = audience.map { AudienceClaim(value: [$0]) }
+        claims.iss = issuer.map { IssuerClaim(value: $0) }
+        return try await signers.sign(claims, kid: JWKIdentifier(string: kid))
+    }
+
+    static func base64URL(_ data: Data) -> String {
+        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+}
