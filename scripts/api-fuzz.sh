@@ -26,7 +26,7 @@ free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1
 gateway_port=$(free_port) stream_port=$(free_port) worker_port=$(free_port)
 export DATABASE_URL="sqlite:$work/db/tutorline.sqlite" SPOOL_DIR="$work/spool" LOG_LEVEL=warning
 export STREAM_PUBLIC_URL="http://127.0.0.1:$stream_port" CORS_ORIGINS="http://127.0.0.1:$gateway_port"
-export ANON_RATE_LIMIT=0 ANON_READ_RATE_LIMIT=0 OFFLINE_PACE_MS=1
+export ANON_RATE_LIMIT=0 ANON_READ_RATE_LIMIT=0 USER_RATE_LIMIT=0 USER_MAX_ACTIVE_JOBS=0 OFFLINE_PACE_MS=1
 "$bin/tutorline-gateway" migrate >/dev/null
 "$bin/tutorline-worker" ingest content >/dev/null
 

@@ -226,6 +226,9 @@ class Deployment:
             "HTTP_BIND=127.0.0.1",
             f"HTTP_PORT={self.port}",
             "ANON_RATE_LIMIT=0",
+            # One user asks 300 questions at once to hold many streams open.
+            "USER_RATE_LIMIT=0",
+            "USER_MAX_ACTIVE_JOBS=0",
             # Answers that take a few seconds, so a replica can be stopped in the middle of one.
             "OFFLINE_PACE_MS=100",
             "WORKER_CONCURRENCY=32",

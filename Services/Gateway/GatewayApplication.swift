@@ -35,7 +35,9 @@ enum GatewayApplication {
         router.addOperationalRoutes(metrics: metrics) { try await connection.store.ping() }
         QueryRoutes(
             store: connection.store,
-            intake: QuestionIntake(store: connection.store, knowledge: connection.knowledge, maxAttempts: settings.maxAttempts),
+            intake: QuestionIntake(
+                store: connection.store, knowledge: connection.knowledge, maxAttempts: settings.maxAttempts, userLimits: settings.userLimits
+            ),
             tokens: StreamTokenIssuer(keys: keys, lifetime: settings.streamTokenTTL),
             streamTokens: StreamTokenVerifier(keys: keys),
             users: users,

@@ -1,4 +1,5 @@
 import Foundation
+import Jobs
 import ServiceSupport
 import Settings
 
@@ -28,6 +29,12 @@ struct GatewaySettings: Sendable {
     static let anonReadRateLimit = Setting(
         "ANON_READ_RATE_LIMIT", default: "120", "landing-assistant conversation reads, deletions and stops per minute per client address; 0 turns it off"
     )
+    static let userRateLimit = Setting(
+        "USER_RATE_LIMIT", default: "20", "tutor questions per minute per signed-in user, counted in the store across gateways; 0 turns it off"
+    )
+    static let userMaxActiveJobs = Setting(
+        "USER_MAX_ACTIVE_JOBS", default: "3", "tutor answers queued or running at once per signed-in user; 0 turns it off"
+    )
     static let maxAttempts = Setting("JOB_MAX_ATTEMPTS", default: "3", "attempts a job gets before it fails")
     static let trustForwardedFor = Setting(
         "TRUST_FORWARDED_FOR", default: "false", "true behind a proxy that appends the client address to X-Forwarded-For (rate limiting uses it)"
@@ -35,7 +42,7 @@ struct GatewaySettings: Sendable {
 
     static let all: [Setting] = CommonSettings.settings(defaultPort: 8080) + [
         streamTokenSecret, streamTokenPreviousSecrets, streamTokenTTL, streamPublicURL,
-        authJWTSecret, authJWKSFile, authJWKSURL, authJWKSRefresh, authJWKSCooldown, authJWTAudience, authJWTIssuer, corsOrigins, anonRateLimit, anonReadRateLimit, maxAttempts, trustForwardedFor,
+        authJWTSecret, authJWKSFile, authJWKSURL, authJWKSRefresh, authJWKSCooldown, authJWTAudience, authJWTIssuer, corsOrigins, anonRateLimit, anonReadRateLimit, userRateLimit, userMaxActiveJobs, maxAttempts, trustForwardedFor,
     ]
 
     var common: CommonSettings
@@ -52,6 +59,7 @@ struct GatewaySettings: Sendable {
     var corsOrigins: [String]
     var anonRateLimit: Int
     var anonReadRateLimit: Int
+    var userLimits: QuestionLimits
     var maxAttempts: Int
     var trustForwardedFor: Bool
 
@@ -96,6 +104,9 @@ struct GatewaySettings: Sendable {
         corsOrigins = reader.list(Self.corsOrigins)
         anonRateLimit = try reader.int(Self.anonRateLimit, in: 0...1_000_000)
         anonReadRateLimit = try reader.int(Self.anonReadRateLimit, in: 0...1_000_000)
+        userLimits = QuestionLimits(
+            perMinute: try reader.int(Self.userRateLimit, in: 0...1_000_000), activeJobs: try reader.int(Self.userMaxActiveJobs, in: 0...1_000_000)
+        )
         maxAttempts = try reader.int(Self.maxAttempts, in: 1...20)
         let trust = try reader.required(Self.trustForwardedFor).lowercased()
         guard ["true", "false"].contains(trust) else { throw SettingsError(Self.trustForwardedFor.name, "must be true or false") }

@@ -56,6 +56,8 @@ struct QueryRoutes: Sendable {
             outcome = try await intake.accept(form, from: asker, idempotencyKey: request.headers[.idempotencyKey])
         } catch let error as QuestionError {
             throw APIError(error)
+        } catch let error as QuestionLimitExceeded {
+            throw APIError(error)
         }
         let job = outcome.job
         let links = try await JobLinks(job: job, tokens: tokens, streamPublicURL: streamPublicURL)

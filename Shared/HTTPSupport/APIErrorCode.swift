@@ -38,6 +38,7 @@ public enum APIErrorCode: String, CaseIterable, Sendable {
     // 429: too much from one client (with Retry-After).
     case rateLimited = "rate_limited"
     case tooManyStreams = "too_many_streams"
+    case tooManyActiveJobs = "too_many_active_jobs"
     // 5xx: ours (503 with Retry-After).
     case storeUnavailable = "store_unavailable"
     case authUnavailable = "auth_unavailable"

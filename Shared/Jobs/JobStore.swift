@@ -2,12 +2,15 @@ import Foundation
 
 /// The system of record for jobs and the work queue in one.
 ///
-/// Implementations keep every promise below across processes: a job returned by ``enqueue(_:)``
+/// Implementations keep every promise below across processes: a job returned by ``enqueue(_:limits:)``
 /// is durable, a claim is exclusive, and only the current lease holder changes a running job.
 public protocol JobStore: Sendable {
     /// Stores a new job, or returns the job already stored under the same idempotency key
     /// (same user and assistant). Returns once the job is committed.
-    func enqueue(_ job: NewJob) async throws -> EnqueueOutcome
+    ///
+    /// Throws ``QuestionLimitExceeded`` when a new job would take its user past `limits`, counted
+    /// exactly however many gateways ask at once; a replay of an idempotency key is never refused.
+    func enqueue(_ job: NewJob, limits: QuestionLimits) async throws -> EnqueueOutcome
 
     /// The job with this id, or `nil`.
     func job(id: UUID) async throws -> Job?
@@ -79,6 +82,11 @@ public protocol JobStore: Sendable {
 }
 
 extension JobStore {
+    /// Stores a new job with no per-user limit.
+    public func enqueue(_ job: NewJob) async throws -> EnqueueOutcome {
+        try await enqueue(job, limits: .none)
+    }
+
     /// Records the result of an answer whose cost is unknown.
     public func complete(jobId: UUID, leaseToken: UUID, result: JobResult, terminalEventId: Int) async throws -> Bool {
         try await complete(jobId: jobId, leaseToken: leaseToken, result: result, usage: nil, terminalEventId: terminalEventId)

@@ -126,6 +126,18 @@ extension PostgresJobStore {
             // Retention: finished jobs by age.
             "CREATE INDEX jobs_finished ON jobs (updated_at) WHERE status IN ('COMPLETED', 'FAILED')",
         ]),
+        Migration(version: 6, statements: [
+            // Per-user limits: each user's questions in the current minute (the row also makes one
+            // user's questions take turns), and the user's active jobs counted from an index.
+            """
+            CREATE TABLE user_question_windows (
+                user_id TEXT PRIMARY KEY,
+                window_start TIMESTAMPTZ NOT NULL,
+                questions INT NOT NULL
+            )
+            """,
+            "CREATE INDEX jobs_active_by_user ON jobs (user_id) WHERE status IN ('QUEUED', 'PROCESSING')",
+        ]),
     ]
 
     /// An arbitrary constant naming the advisory lock that serializes migrations.

@@ -22,11 +22,8 @@ public struct PostgresJobStore: JobStore {
         self.logger = logger
     }
 
-    public func enqueue(_ job: NewJob) async throws -> EnqueueOutcome {
+    public func enqueue(_ job: NewJob, limits: QuestionLimits) async throws -> EnqueueOutcome {
         try await translatingErrors {
-            // One statement on the usual path: the session is created by its first job and belongs
-            // to that job's user from then on; the job goes in, with its NOTIFY, only into a session
-            // of its own user, and the two commit together.
             var values = PostgresBindings()
             values.append(job.id)
             values.append(job.kind.rawValue)
@@ -38,33 +35,88 @@ public struct PostgresJobStore: JobStore {
             values.append(job.userId)
             values.append(job.idempotencyKey)
             values.append(job.maxAttempts)
-            for row in try await client.rows(of: PreparedQuery<EnqueueSQL>(values), logger: logger) {
-                return EnqueueOutcome(job: try Self.decodeJob(row), created: true)
-            }
-            // Nothing went in: the session is someone else's, or the idempotency key was used before.
-            let owners = try await client.query("SELECT user_id, kind FROM chat_sessions WHERE id = \(job.sessionId)", logger: logger)
-            for try await (owner, kind) in owners.decode((String, String).self) where owner != job.userId || kind != job.kind.rawValue {
-                throw JobStoreError(.sessionNotOwned, "This conversation belongs to someone else.")
-            }
-            guard let key = job.idempotencyKey else {
-                throw JobStoreError.unavailable("the insert returned no row")
-            }
-            let existing = try await client.query(
-                """
-                SELECT \(unescaped: Self.columns) FROM jobs
-                WHERE user_id = \(job.userId) AND kind = \(job.kind.rawValue) AND idempotency_key = \(key)
-                """,
-                logger: logger
-            )
-            for try await row in existing {
-                let stored = try Self.decodeJob(row)
-                guard stored.question == job.question, stored.courseRef == job.courseRef else {
-                    throw JobStoreError(.idempotencyConflict, "This Idempotency-Key was already used for a different question.")
+            guard !limits.isNone else {
+                // One statement on the usual path: the session is created by its first job and
+                // belongs to that job's user from then on; the job goes in, with its NOTIFY, only
+                // into a session of its own user, and the two commit together.
+                for row in try await client.rows(of: PreparedQuery<EnqueueSQL>(values), logger: logger) {
+                    return EnqueueOutcome(job: try Self.decodeJob(row), created: true)
                 }
-                return EnqueueOutcome(job: stored, created: false)
+                return try await notInserted(job) { try await client.query($0, logger: logger) }
             }
+            // With limits, one transaction per question: the user's window row, locked by its
+            // upsert, makes that user's questions take turns across every gateway, and each
+            // statement after the lock sees the jobs the turns before it committed.
+            return try await client.withTransaction(logger: logger) { connection in
+                let query: @Sendable (PostgresQuery) async throws -> PostgresRowSequence = { try await connection.query($0, logger: logger) }
+                _ = try await query("SELECT set_config('lock_timeout', '4s', true)")
+                // A replay is answered with its job, never refused.
+                if let earlier = try await earlier(job, query: query) { return earlier }
+                try await admit(job.userId, within: limits, query: query)
+                for try await row in try await query(PostgresQuery(unsafeSQL: EnqueueSQL.text, binds: values)) {
+                    return EnqueueOutcome(job: try Self.decodeJob(row), created: true)
+                }
+                return try await notInserted(job, query: query)
+            }
+        }
+    }
+
+    /// Counts a question against its user's limits, or throws ``QuestionLimitExceeded`` (the
+    /// caller's transaction then rolls the count back: a refused question does not count).
+    private func admit(_ userId: String, within limits: QuestionLimits, query: @Sendable (PostgresQuery) async throws -> PostgresRowSequence) async throws {
+        let window = try await query(
+            """
+            INSERT INTO user_question_windows AS w (user_id, window_start, questions)
+            VALUES (\(userId), date_trunc('minute', now()), 1)
+            ON CONFLICT (user_id) DO UPDATE SET
+                questions = CASE WHEN w.window_start = EXCLUDED.window_start THEN w.questions + 1 ELSE 1 END,
+                window_start = EXCLUDED.window_start
+            RETURNING questions, ceil(extract(epoch FROM window_start + interval '1 minute' - now()))::int8
+            """
+        )
+        for try await (questions, secondsLeft) in window.decode((Int, Int).self) where limits.perMinute > 0 && questions > limits.perMinute {
+            throw QuestionLimitExceeded(.questionsPerMinute, retryAfter: max(1, secondsLeft))
+        }
+        guard limits.activeJobs > 0 else { return }
+        // The user's active jobs, from a partial index: a handful of entries, not the jobs table.
+        let active = try await query("SELECT count(*) FROM jobs WHERE user_id = \(userId) AND status IN ('QUEUED', 'PROCESSING')")
+        for try await count in active.decode(Int.self) where count >= limits.activeJobs {
+            throw QuestionLimitExceeded(.activeJobs, retryAfter: QuestionLimitExceeded.activeJobsRetryAfter)
+        }
+    }
+
+    /// The job stored earlier under this question's idempotency key, if any.
+    private func earlier(_ job: NewJob, query: @Sendable (PostgresQuery) async throws -> PostgresRowSequence) async throws -> EnqueueOutcome? {
+        guard let key = job.idempotencyKey else { return nil }
+        let existing = try await query(
+            """
+            SELECT \(unescaped: Self.columns) FROM jobs
+            WHERE user_id = \(job.userId) AND kind = \(job.kind.rawValue) AND idempotency_key = \(key)
+            """
+        )
+        for try await row in existing {
+            let stored = try Self.decodeJob(row)
+            guard stored.question == job.question, stored.courseRef == job.courseRef else {
+                throw JobStoreError(.idempotencyConflict, "This Idempotency-Key was already used for a different question.")
+            }
+            return EnqueueOutcome(job: stored, created: false)
+        }
+        return nil
+    }
+
+    /// Why the insert returned no row: the session is someone else's, or the idempotency key was used before.
+    private func notInserted(_ job: NewJob, query: @Sendable (PostgresQuery) async throws -> PostgresRowSequence) async throws -> EnqueueOutcome {
+        let owners = try await query("SELECT user_id, kind FROM chat_sessions WHERE id = \(job.sessionId)")
+        for try await (owner, kind) in owners.decode((String, String).self) where owner != job.userId || kind != job.kind.rawValue {
+            throw JobStoreError(.sessionNotOwned, "This conversation belongs to someone else.")
+        }
+        guard job.idempotencyKey != nil else {
+            throw JobStoreError.unavailable("the insert returned no row")
+        }
+        guard let earlier = try await earlier(job, query: query) else {
             throw JobStoreError.unavailable("the idempotent job vanished")
         }
+        return earlier
     }
 
     public func job(id: UUID) async throws -> Job? {

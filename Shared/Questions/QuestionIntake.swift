@@ -9,11 +9,14 @@ public struct QuestionIntake: Sendable {
     let store: any JobStore
     let knowledge: any KnowledgeStore
     let maxAttempts: Int
+    /// What each signed-in user may ask (the anonymous guide's limit is per address, in the gateway).
+    let userLimits: QuestionLimits
 
-    public init(store: any JobStore, knowledge: any KnowledgeStore, maxAttempts: Int) {
+    public init(store: any JobStore, knowledge: any KnowledgeStore, maxAttempts: Int, userLimits: QuestionLimits = .none) {
         self.store = store
         self.knowledge = knowledge
         self.maxAttempts = maxAttempts
+        self.userLimits = userLimits
     }
 
     /// Who asks.
@@ -33,7 +36,8 @@ public struct QuestionIntake: Sendable {
     }
 
     /// Stores the question as a job, or returns the job an earlier request with the same
-    /// idempotency key stored. Returns once the job is committed.
+    /// idempotency key stored. Returns once the job is committed. Throws ``QuestionLimitExceeded``
+    /// when a signed-in user is past ``userLimits``.
     public func accept(_ form: QuestionForm, from asker: Asker, idempotencyKey: String?) async throws -> EnqueueOutcome {
         let key = try Self.validatedIdempotencyKey(idempotencyKey).map { key in asker.keyScope.map { "\($0) \(key)" } ?? key }
         let question = try form.validatedQuestion()
@@ -57,7 +61,7 @@ public struct QuestionIntake: Sendable {
             return try await store.enqueue(NewJob(
                 kind: asker.kind, question: question, courseRef: courseRef, courseId: courseId, lessonId: asker.kind == .tutor ? lessonId : nil,
                 sessionId: sessionId, userId: asker.userId, idempotencyKey: key, maxAttempts: maxAttempts
-            ))
+            ), limits: asker.kind == .tutor ? userLimits : .none)
         } catch let error as JobStoreError where error.code == .idempotencyConflict {
             throw QuestionError(.idempotencyKeyReused, error.message)
         } catch let error as JobStoreError where error.code == .sessionNotOwned {

@@ -143,6 +143,15 @@ public struct SQLiteDatabase: Sendable {
         migrator.registerMigration("v3-retention") { db in
             try db.execute(sql: "CREATE INDEX jobs_finished ON jobs (status, updated_at)")
         }
+        // Per-user limits: each user's questions in the current minute, and active jobs by user.
+        migrator.registerMigration("v4-question-limits") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE user_question_windows (user_id TEXT PRIMARY KEY, window_start INTEGER NOT NULL, questions INTEGER NOT NULL);
+                    CREATE INDEX jobs_active_by_user ON jobs (user_id) WHERE status IN ('QUEUED', 'PROCESSING');
+                    """
+            )
+        }
         try migrator.migrate(pool)
     }
 }

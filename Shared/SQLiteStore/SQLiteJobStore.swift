@@ -11,7 +11,7 @@ public struct SQLiteJobStore: JobStore {
         self.database = database
     }
 
-    public func enqueue(_ job: NewJob) async throws -> EnqueueOutcome {
+    public func enqueue(_ job: NewJob, limits: QuestionLimits) async throws -> EnqueueOutcome {
         try await database.write { db in
             let now = Date().epochMilliseconds
             let owner = try Row.fetchOne(db, sql: "SELECT user_id, kind FROM chat_sessions WHERE id = ?", arguments: [Self.text(job.sessionId)])
@@ -33,6 +33,8 @@ public struct SQLiteJobStore: JobStore {
                 }
                 return EnqueueOutcome(job: stored, created: false)
             }
+            // Writes take turns in SQLite: the count is exact, and a refusal rolls it back.
+            if !limits.isNone { try Self.admit(db, userId: job.userId, within: limits, now: now) }
             if owner == nil {
                 try db.execute(
                     sql: "INSERT INTO chat_sessions (id, user_id, kind, created_at) VALUES (?, ?, ?, ?)",
@@ -51,6 +53,32 @@ public struct SQLiteJobStore: JobStore {
                 ]
             )
             return EnqueueOutcome(job: try Self.fetchJob(db, id: job.id), created: true)
+        }
+    }
+
+    /// Counts a question against its user's limits, or throws ``QuestionLimitExceeded``.
+    static func admit(_ db: Database, userId: String, within limits: QuestionLimits, now: Int64) throws {
+        let minute: Int64 = 60_000
+        let windowStart = now - now % minute
+        let questions = try Int.fetchOne(
+            db,
+            sql: """
+                INSERT INTO user_question_windows AS w (user_id, window_start, questions) VALUES (?, ?, 1)
+                ON CONFLICT (user_id) DO UPDATE SET
+                    questions = CASE WHEN w.window_start = excluded.window_start THEN w.questions + 1 ELSE 1 END,
+                    window_start = excluded.window_start
+                RETURNING questions
+                """,
+            arguments: [userId, windowStart]
+        ) ?? 1
+        if limits.perMinute > 0, questions > limits.perMinute {
+            let left = windowStart + minute - now
+            throw QuestionLimitExceeded(.questionsPerMinute, retryAfter: max(1, Int((left + 999) / 1000)))
+        }
+        guard limits.activeJobs > 0 else { return }
+        let active = try Int.fetchOne(db, sql: "SELECT count(*) FROM jobs WHERE user_id = ? AND status IN ('QUEUED', 'PROCESSING')", arguments: [userId]) ?? 0
+        if active >= limits.activeJobs {
+            throw QuestionLimitExceeded(.activeJobs, retryAfter: QuestionLimitExceeded.activeJobsRetryAfter)
         }
     }
 

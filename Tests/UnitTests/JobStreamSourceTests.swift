@@ -19,7 +19,7 @@ import Testing
             return try await store.jobs(ids: ids)
         }
 
-        func enqueue(_ job: NewJob) async throws -> EnqueueOutcome { try await store.enqueue(job) }
+        func enqueue(_ job: NewJob, limits: QuestionLimits) async throws -> EnqueueOutcome { try await store.enqueue(job, limits: limits) }
         func job(id: UUID) async throws -> Job? { try await jobs(ids: [id]).first }
         func claim(lease: Duration) async throws -> Job? { try await store.claim(lease: lease) }
         func extendLease(jobId: UUID, leaseToken: UUID, by lease: Duration) async throws -> Bool {

@@ -7,7 +7,7 @@ export type TutorlineErrorCode =
   | "invalid_limit" | "invalid_cursor" | "incomplete_body" | "missing_token" | "invalid_token" | "expired_token"
   | "not_your_job" | "session_not_yours" | "token_for_other_job" | "token_for_other_assistant" | "origin_not_allowed"
   | "not_found" | "job_not_found" | "session_not_found" | "course_not_found" | "method_not_allowed"
-  | "idempotency_key_reused" | "body_too_large" | "unsupported_media_type" | "rate_limited" | "too_many_streams"
+  | "idempotency_key_reused" | "body_too_large" | "unsupported_media_type" | "rate_limited" | "too_many_active_jobs" | "too_many_streams"
   | "store_unavailable" | "auth_unavailable" | "shutting_down" | "internal_error"
   | "network_error" | "stream_closed" | "timeout"
   | (string & {});
