@@ -49,7 +49,6 @@ public struct PostgresJobStore: JobStore {
             // statement after the lock sees the jobs the turns before it committed.
             return try await client.withTransaction(logger: logger) { connection in
                 let query: @Sendable (PostgresQuery) async throws -> PostgresRowSequence = { try await connection.query($0, logger: logger) }
-                _ = try await query("SELECT set_config('lock_timeout', '4s', true)")
                 // A replay is answered with its job, never refused.
                 if let earlier = try await earlier(job, query: query) { return earlier }
                 try await admit(job.userId, within: limits, query: query)
@@ -64,10 +63,11 @@ public struct PostgresJobStore: JobStore {
     /// Counts a question against its user's limits, or throws ``QuestionLimitExceeded`` (the
     /// caller's transaction then rolls the count back: a refused question does not count).
     private func admit(_ userId: String, within limits: QuestionLimits, query: @Sendable (PostgresQuery) async throws -> PostgresRowSequence) async throws {
+        // The lock wait is bounded (a 503 to retry past it), set in the same round trip.
         let window = try await query(
             """
             INSERT INTO user_question_windows AS w (user_id, window_start, questions)
-            VALUES (\(userId), date_trunc('minute', now()), 1)
+            SELECT \(userId), date_trunc('minute', now()), 1 FROM (SELECT set_config('lock_timeout', '4s', true)) AS bounded
             ON CONFLICT (user_id) DO UPDATE SET
                 questions = CASE WHEN w.window_start = EXCLUDED.window_start THEN w.questions + 1 ELSE 1 END,
                 window_start = EXCLUDED.window_start
