@@ -30,6 +30,10 @@ public struct JobEventTail {
     public internal(set) var isBehind = false
     /// The stream's place under its token's bound, let go with the tail.
     var permit: StreamPermit?
+    /// A frame longer than a chunk (a long answer's `completed` repeats it whole) being sent a
+    /// slice at a time, never held whole: its `event:`/`id:` lines and where it ends. Nothing else
+    /// may be written until it is whole (a heartbeat would land inside its data).
+    var longFrame: (header: EventFrame, end: Int)?
 
     init(job: UUID, subscription: DeliverySubscription, source: JobStreamSource, offset: Int, lastSentId: Int) {
         let now = ContinuousClock.now
@@ -80,9 +84,10 @@ public struct JobEventTail {
     mutating func handle(_ wake: DeliveryWake) throws -> Step {
         var buffer = ByteBuffer()
         if wake.draining {
-            // A short retry: the replacement connection should come quickly.
-            buffer.writeString("retry: 250\n\n")
-            return Step(output: buffer, ends: true)
+            // A short retry: the replacement connection should come quickly. In the middle of a
+            // long frame, just the end: the browser drops the incomplete event and asks again.
+            if longFrame == nil { buffer.writeString("retry: 250\n\n") }
+            return Step(output: longFrame == nil ? buffer : nil, ends: true)
         }
         if wake.due { scheduled = nil }
         if let job = wake.stored {
@@ -103,10 +108,10 @@ public struct JobEventTail {
         }
         let now = ContinuousClock.now
         if now >= deadline {
-            buffer.writeString(ServerSentEvent(event: "timeout", data: JobEvent.timeout.data).framed)
-            return Step(output: buffer, ends: true)
+            if longFrame == nil { buffer.writeString(ServerSentEvent(event: "timeout", data: JobEvent.timeout.data).framed) }
+            return Step(output: buffer.readableBytes > 0 ? buffer : nil, ends: true)
         }
-        if buffer.readableBytes == 0, now - lastWrite >= source.configuration.heartbeat {
+        if buffer.readableBytes == 0, longFrame == nil, now - lastWrite >= source.configuration.heartbeat {
             buffer.writeString(ServerSentEvent.comment("heartbeat"))
         }
         guard buffer.readableBytes > 0 else { return Step(output: nil, ends: false) }
@@ -117,7 +122,23 @@ public struct JobEventTail {
     /// Reads what the spool gained since `offset`, a chunk at most; returns whether the job's
     /// terminal event was among it.
     private mutating func readNew(into buffer: inout ByteBuffer) throws -> Bool {
-        guard let read = try source.log.read(job: job, from: offset, maximumBytes: source.configuration.replayChunk, wholeLongFrame: true) else { return false }
+        if let longFrame { return try sendSlice(of: longFrame, into: &buffer) }
+        let chunk = source.configuration.replayChunk
+        guard let read = try source.log.read(job: job, from: offset, maximumBytes: chunk, wholeLongFrame: false) else { return false }
+        if read.frames.isEmpty, read.isPartial {
+            // A frame longer than a chunk; nil while the worker is still writing it.
+            guard let (header, end) = try source.log.skipFrame(job: job, at: offset, chunk: chunk) else {
+                isBehind = false
+                return false
+            }
+            if let id = header.id, id <= lastSentId {
+                offset = end
+                isBehind = true
+                return false
+            }
+            longFrame = (header, end)
+            return try sendSlice(of: (header, end), into: &buffer)
+        }
         offset = read.next
         isBehind = read.isPartial
         let before = lastSentId
@@ -128,5 +149,24 @@ public struct JobEventTail {
             JobEventSession.spoolLag.record(duration: .milliseconds(Int64(max(0, Date().timeIntervalSince(read.modified)) * 1000)))
         }
         return ended
+    }
+
+    /// The next slice of a long frame; returns whether it completed the job's terminal event.
+    private mutating func sendSlice(of frame: (header: EventFrame, end: Int), into buffer: inout ByteBuffer) throws -> Bool {
+        let slice = try source.log.bytes(job: job, from: offset, maximumBytes: min(source.configuration.replayChunk, frame.end - offset)) ?? []
+        guard !slice.isEmpty else { throw EventLogError(.unreadable, reason: "the log ended inside a frame it had whole") }
+        buffer.writeBytes(slice)
+        offset += slice.count
+        deadline = ContinuousClock.now + source.configuration.timeout
+        isBehind = true
+        guard offset >= frame.end else { return false }
+        longFrame = nil
+        if let id = frame.header.id { lastSentId = id }
+        JobEventSession.delivered.increment()
+        if frame.header.isTerminal {
+            isBehind = false
+            return true
+        }
+        return false
     }
 }

@@ -117,19 +117,13 @@ public struct JobStreamSource: Sendable {
             }
             if read.frames.isEmpty, read.isPartial {
                 // A frame longer than a chunk (a long answer's end repeats it whole): stepped over,
-                // not held, unless it is the very next thing the client lacks.
+                // never held.
                 guard let skipped = try log.skipFrame(job: job, at: offset, chunk: configuration.replayChunk) else { return scan }
                 let id = skipped.header.id
                 if let id { scan.lastId = id }
                 if skipped.header.isTerminal { scan.terminalId = id }
-                if !scan.isCut, (id ?? 0) > seen {
-                    if collected == 0, let whole = try log.read(job: job, from: offset, maximumBytes: configuration.replayChunk, wholeLongFrame: true)?.frames.first {
-                        scan.frames.append(whole)
-                        collected += whole.bytes.count
-                    } else {
-                        scan.isCut = true
-                    }
-                }
+                // The client lacks it: the replay stops before it and the tail sends it in slices.
+                if !scan.isCut, (id ?? 0) > seen { scan.isCut = true }
                 offset = skipped.next
                 if !scan.isCut { scan.resumeOffset = offset }
                 continue

@@ -24,6 +24,11 @@ public protocol EventLogReader: Sendable {
     /// The `event:` and `id:` lines of the frame at `offset`, and the offset past it, without
     /// holding the whole frame; nil when it is not complete yet.
     func skipFrame(job: UUID, at offset: Int, chunk: Int) throws(EventLogError) -> (header: EventFrame, next: Int)?
+
+    /// Up to `maximumBytes` of the log as written, from `offset`, which may lie inside a frame:
+    /// a frame longer than a connection should hold is sent a slice at a time. Empty when nothing
+    /// is there; nil when the job has no log.
+    func bytes(job: UUID, from offset: Int, maximumBytes: Int) throws(EventLogError) -> ArraySlice<UInt8>?
 }
 
 extension EventLogReader {

@@ -142,6 +142,23 @@ public final class PostgresEventMirror: EventLogReader {
         }
     }
 
+    public func bytes(job: UUID, from offset: Int, maximumBytes: Int) throws(EventLogError) -> ArraySlice<UInt8>? {
+        state.withLock { state in
+            guard let log = state.logs[job], log.isLoaded else { return nil }
+            // The frame that holds `offset`: the first whose end lies past it.
+            var low = 0
+            var high = log.ends.count
+            while low < high {
+                let middle = (low + high) / 2
+                if log.ends[middle] <= offset { low = middle + 1 } else { high = middle }
+            }
+            guard low < log.frames.count else { return [] }
+            let frame = log.frames[low].bytes
+            let start = frame.startIndex + (offset - (log.ends[low] - frame.count))
+            return frame[start..<min(frame.endIndex, start + max(0, maximumBytes))]
+        }
+    }
+
     // MARK: Keeping up
 
     /// Takes one notification's payload.

@@ -52,9 +52,10 @@ public struct PostgresJobStore: JobStore {
                 // A replay is answered with its job, never refused.
                 if let earlier = try await earlier(job, query: query) { return earlier }
                 try await admit(job.userId, within: limits, query: query)
-                for try await row in try await query(PostgresQuery(unsafeSQL: EnqueueSQL.text, binds: values)) {
-                    return EnqueueOutcome(job: try Self.decodeJob(row), created: true)
-                }
+                // Each result read to its end before the next statement (or the rollback) goes out.
+                var inserted: [PostgresRow] = []
+                for try await row in try await query(PostgresQuery(unsafeSQL: EnqueueSQL.text, binds: values)) { inserted.append(row) }
+                if let row = inserted.first { return EnqueueOutcome(job: try Self.decodeJob(row), created: true) }
                 return try await notInserted(job, query: query)
             }
         }
@@ -74,13 +75,17 @@ public struct PostgresJobStore: JobStore {
             RETURNING questions, ceil(extract(epoch FROM window_start + interval '1 minute' - now()))::int8
             """
         )
-        for try await (questions, secondsLeft) in window.decode((Int, Int).self) where limits.perMinute > 0 && questions > limits.perMinute {
-            throw QuestionLimitExceeded(.questionsPerMinute, retryAfter: max(1, secondsLeft))
+        var counted: (questions: Int, secondsLeft: Int)?
+        for try await row in window.decode((Int, Int).self) { counted = row }
+        if let counted, limits.perMinute > 0, counted.questions > limits.perMinute {
+            throw QuestionLimitExceeded(.questionsPerMinute, retryAfter: max(1, counted.secondsLeft))
         }
         guard limits.activeJobs > 0 else { return }
         // The user's active jobs, from a partial index: a handful of entries, not the jobs table.
         let active = try await query("SELECT count(*) FROM jobs WHERE user_id = \(userId) AND status IN ('QUEUED', 'PROCESSING')")
-        for try await count in active.decode(Int.self) where count >= limits.activeJobs {
+        var count = 0
+        for try await value in active.decode(Int.self) { count = value }
+        if count >= limits.activeJobs {
             throw QuestionLimitExceeded(.activeJobs, retryAfter: QuestionLimitExceeded.activeJobsRetryAfter)
         }
     }
@@ -94,20 +99,22 @@ public struct PostgresJobStore: JobStore {
             WHERE user_id = \(job.userId) AND kind = \(job.kind.rawValue) AND idempotency_key = \(key)
             """
         )
-        for try await row in existing {
-            let stored = try Self.decodeJob(row)
-            guard stored.question == job.question, stored.courseRef == job.courseRef else {
-                throw JobStoreError(.idempotencyConflict, "This Idempotency-Key was already used for a different question.")
-            }
-            return EnqueueOutcome(job: stored, created: false)
+        var rows: [PostgresRow] = []
+        for try await row in existing { rows.append(row) }
+        guard let row = rows.first else { return nil }
+        let stored = try Self.decodeJob(row)
+        guard stored.question == job.question, stored.courseRef == job.courseRef else {
+            throw JobStoreError(.idempotencyConflict, "This Idempotency-Key was already used for a different question.")
         }
-        return nil
+        return EnqueueOutcome(job: stored, created: false)
     }
 
     /// Why the insert returned no row: the session is someone else's, or the idempotency key was used before.
     private func notInserted(_ job: NewJob, query: @Sendable (PostgresQuery) async throws -> PostgresRowSequence) async throws -> EnqueueOutcome {
         let owners = try await query("SELECT user_id, kind FROM chat_sessions WHERE id = \(job.sessionId)")
-        for try await (owner, kind) in owners.decode((String, String).self) where owner != job.userId || kind != job.kind.rawValue {
+        var owner: (String, String)?
+        for try await row in owners.decode((String, String).self) { owner = row }
+        if let owner, owner.0 != job.userId || owner.1 != job.kind.rawValue {
             throw JobStoreError(.sessionNotOwned, "This conversation belongs to someone else.")
         }
         guard job.idempotencyKey != nil else {

@@ -109,6 +109,19 @@ extension Spool {
         }
     }
 
+    public func bytes(job: UUID, from offset: Int, maximumBytes: Int) throws(EventLogError) -> ArraySlice<UInt8>? {
+        let fd = open(path(for: job), O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT { return nil }
+            throw EventLogError(.unreadable, errno: errno)
+        }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: max(0, maximumBytes))
+        let count = bytes.withUnsafeMutableBytes { buffer in pread(fd, buffer.baseAddress, buffer.count, off_t(offset)) }
+        guard count >= 0 else { throw EventLogError(.unreadable, errno: errno) }
+        return bytes[0..<count]
+    }
+
     /// Deletes a job's file (retention).
     public func remove(job: UUID) {
         unlink(path(for: job))
