@@ -100,6 +100,18 @@ import Testing
             let skipped = try #require(try fixture.reader.skipFrame(job: job, at: offset, chunk: 400))
             #expect(skipped.header.id == 11 && skipped.header.event == "completed")
             #expect(skipped.next == whole.next)
+            // The long frame a slice at a time, from inside it too: together, exactly its bytes.
+            var slices: [UInt8] = []
+            var position = offset
+            while position < skipped.next {
+                let slice = try #require(try fixture.reader.bytes(job: job, from: position, maximumBytes: min(400, skipped.next - position)))
+                #expect(!slice.isEmpty && slice.count <= 400)
+                slices += slice
+                position += slice.count
+            }
+            #expect(slices == Array(try #require(whole.frames.last).bytes))
+            #expect(try fixture.reader.bytes(job: job, from: whole.next, maximumBytes: 400)?.isEmpty == true, "nothing past the end")
+            #expect(try fixture.reader.bytes(job: UUID(), from: 0, maximumBytes: 400) == nil, "no log")
         }
     }
 
