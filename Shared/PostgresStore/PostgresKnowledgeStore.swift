@@ -108,7 +108,7 @@ public struct PostgresKnowledgeStore: KnowledgeStore {
 
     public func search(_ question: String, scope: KnowledgeScope, limit: Int) async throws -> [RetrievedChunk] {
         // Any of the question's words may match (a question is not a conjunction of keywords);
-        // ranking rewards chunks that hold more of them, closer together, and in headings.
+        // ranking rewards chunks that hold more of them, the rarer ones most, and in headings.
         let words = question.lowercased().split { !$0.isLetter && !$0.isNumber }.map(String.init).filter { $0.count > 1 && $0 != "or" }
         guard !words.isEmpty else { return [] }
         let query = words.joined(separator: " or ")
@@ -130,11 +130,30 @@ public struct PostgresKnowledgeStore: KnowledgeStore {
 }
 
 /// The chunks that answer a question best. $1 the `websearch_to_tsquery` text, $2 scope, $3 how many.
+///
+/// Ranked as BM25 ranks (and SQLite's FTS5 does): each of the question's terms counts by how rare
+/// it is among the scope's chunks (its inverse document frequency), times how strongly the chunk
+/// holds it (`ts_rank`: how often, headings weighing more; chunks are at most 900 characters, so
+/// no length normalisation). Without the rarity, the common words of a question ("course", "use")
+/// outweighed the one word that names its subject. Each term's document count is one GIN index
+/// lookup. Chosen on the worded question set (docs/RETRIEVAL.md), never on the paraphrased one.
 enum SearchSQL: PreparedSQL {
     static let text = """
-        SELECT c.id, c.lesson_id, l.title, c.heading, c.body, ts_rank_cd(c.search, q, 1)::float8 AS rank
-        FROM chunks c JOIN lessons l ON l.id = c.lesson_id, websearch_to_tsquery('english', $1::text) q
-        WHERE c.scope = $2::text AND c.search @@ q
+        WITH terms AS (
+            SELECT DISTINCT plainto_tsquery('simple', t.lexeme) AS q
+            FROM unnest(to_tsvector('english', $1::text)) AS t
+        ), scope_size AS (
+            SELECT count(*)::float8 AS n FROM chunks WHERE scope = $2::text
+        ), weighted AS (
+            SELECT terms.q, ln(1 + (scope_size.n - d.df + 0.5) / (d.df + 0.5)) AS idf
+            FROM terms, scope_size,
+                 LATERAL (SELECT count(*)::float8 AS df FROM chunks WHERE scope = $2::text AND search @@ terms.q) AS d
+            WHERE d.df > 0
+        )
+        SELECT c.id, c.lesson_id, l.title, c.heading, c.body, sum(w.idf * ts_rank(c.search, w.q, 0))::float8 AS rank
+        FROM chunks c JOIN lessons l ON l.id = c.lesson_id JOIN weighted w ON c.search @@ w.q
+        WHERE c.scope = $2::text
+        GROUP BY c.id, c.lesson_id, l.title, c.heading, c.body, c.position
         ORDER BY rank DESC, c.position
         LIMIT $3::int8
         """
