@@ -197,7 +197,7 @@ public struct PostgresJobStore: JobStore {
     }
 
     public func requestCancel(jobId: UUID) async throws -> Job? {
-        try await translatingErrors {
+        let found: Job? = try await translatingErrors {
             var values = PostgresBindings()
             values.append(jobId)
             for row in try await client.rows(of: PreparedQuery<RequestCancelSQL>(values), logger: logger) {
@@ -205,6 +205,11 @@ public struct PostgresJobStore: JobStore {
             }
             return nil
         }
+        // Not asked, yet not ended: the job ended while the update waited for its row (it then
+        // found it completed or failed), and the row returned is the statement's snapshot from
+        // before. Read it again, so the caller answers "already ended".
+        if let found, !found.status.isTerminal, !found.cancelRequested { return try await job(id: jobId) }
+        return found
     }
 
     public func cancelRequested(among ids: [UUID]) async throws -> Set<UUID> {
