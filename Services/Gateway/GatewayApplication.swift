@@ -13,6 +13,10 @@ enum GatewayApplication {
     static func build(settings: GatewaySettings, metrics: PrometheusCollectorRegistry, logger: Logger) async throws -> some ApplicationProtocol {
         let connection = try StoreConnection.open(settings.common.database, logger: logger)
         let keys = try await StreamTokenSettings.keys(reader: settings.reader, database: settings.common.database)
+        if settings.authJWKSURL != nil, settings.authJWTAudience == nil {
+            // Providers sign tokens for every application of a tenant with the same keys.
+            logger.warning("AUTH_JWKS_URL is set without AUTH_JWT_AUDIENCE: tokens the provider issued for other applications are accepted too")
+        }
         let remoteKeys = settings.authJWKSURL.map {
             RemoteKeySet(url: $0.absoluteString, refreshInterval: settings.authJWKSRefresh, cooldown: settings.authJWKSCooldown, logger: logger)
         }

@@ -235,6 +235,9 @@ public final class EventStreamChannelHandler: ChannelDuplexHandler, RemovableCha
     /// The next chunk of a replay (or of a burst) longer than one chunk.
     private func catchUp() {
         advance { try $0.catchUp() }
+        // Caught up: signals that came meanwhile wait in the mailbox, their notice already spent
+        // (a full socket leaves them there); take them now, or the stream would wait for good.
+        if let tail, !tail.isBehind { signalled() }
     }
 
     /// Sends the next chunk once the one before has left: on the loop's next turn while the socket

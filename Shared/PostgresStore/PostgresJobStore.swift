@@ -23,6 +23,20 @@ public struct PostgresJobStore: JobStore {
     }
 
     public func enqueue(_ job: NewJob, limits: QuestionLimits) async throws -> EnqueueOutcome {
+        do {
+            return try await insert(job, limits: limits)
+        } catch let replay as Replayed {
+            return replay.outcome
+        }
+    }
+
+    /// A replay found once the user's window row was locked: its job is the answer, and the
+    /// transaction rolls back, so the replay does not count against the user's limit.
+    private struct Replayed: Error {
+        var outcome: EnqueueOutcome
+    }
+
+    private func insert(_ job: NewJob, limits: QuestionLimits) async throws -> EnqueueOutcome {
         try await translatingErrors {
             var values = PostgresBindings()
             values.append(job.id)
@@ -49,9 +63,9 @@ public struct PostgresJobStore: JobStore {
             // statement after the lock sees the jobs the turns before it committed.
             return try await client.withTransaction(logger: logger) { connection in
                 let query: @Sendable (PostgresQuery) async throws -> PostgresRowSequence = { try await connection.query($0, logger: logger) }
-                // A replay is answered with its job, never refused.
-                if let earlier = try await earlier(job, query: query) { return earlier }
-                try await admit(job.userId, within: limits, query: query)
+                // A replay is answered with its job, never refused: looked for once the user's row is
+                // locked, so a retry racing its first request finds the job that one committed.
+                try await admit(job, within: limits, query: query)
                 // Each result read to its end before the next statement (or the rollback) goes out.
                 var inserted: [PostgresRow] = []
                 for try await row in try await query(PostgresQuery(unsafeSQL: EnqueueSQL.text, binds: values)) { inserted.append(row) }
@@ -63,20 +77,24 @@ public struct PostgresJobStore: JobStore {
 
     /// Counts a question against its user's limits, or throws ``QuestionLimitExceeded`` (the
     /// caller's transaction then rolls the count back: a refused question does not count).
-    private func admit(_ userId: String, within limits: QuestionLimits, query: @Sendable (PostgresQuery) async throws -> PostgresRowSequence) async throws {
-        // The lock wait is bounded (a 503 to retry past it), set in the same round trip.
+    private func admit(_ job: NewJob, within limits: QuestionLimits, query: @Sendable (PostgresQuery) async throws -> PostgresRowSequence) async throws {
+        let userId = job.userId
+        // The lock wait is bounded (a 503 to retry past it), set in the same round trip. A window
+        // never moves back: a question that waited for the lock across a minute's end counts in
+        // the newer minute.
         let window = try await query(
             """
             INSERT INTO user_question_windows AS w (user_id, window_start, questions)
-            SELECT \(userId), date_trunc('minute', now()), 1 FROM (SELECT set_config('lock_timeout', '4s', true)) AS bounded
+            SELECT \(userId), date_trunc('minute', clock_timestamp()), 1 FROM (SELECT set_config('lock_timeout', '4s', true)) AS bounded
             ON CONFLICT (user_id) DO UPDATE SET
-                questions = CASE WHEN w.window_start = EXCLUDED.window_start THEN w.questions + 1 ELSE 1 END,
-                window_start = EXCLUDED.window_start
-            RETURNING questions, ceil(extract(epoch FROM window_start + interval '1 minute' - now()))::int8
+                questions = CASE WHEN EXCLUDED.window_start <= w.window_start THEN w.questions + 1 ELSE 1 END,
+                window_start = GREATEST(w.window_start, EXCLUDED.window_start)
+            RETURNING questions, ceil(extract(epoch FROM window_start + interval '1 minute' - clock_timestamp()))::int8
             """
         )
         var counted: (questions: Int, secondsLeft: Int)?
         for try await row in window.decode((Int, Int).self) { counted = row }
+        if let earlier = try await earlier(job, query: query) { throw Replayed(outcome: earlier) }
         if let counted, limits.perMinute > 0, counted.questions > limits.perMinute {
             throw QuestionLimitExceeded(.questionsPerMinute, retryAfter: max(1, counted.secondsLeft))
         }

@@ -140,8 +140,9 @@ public struct PostgresKnowledgeStore: KnowledgeStore {
 enum SearchSQL: PreparedSQL {
     static let text = """
         WITH terms AS (
+            -- At most 32 terms: each costs an index lookup, and a question may be 4,000 characters.
             SELECT DISTINCT plainto_tsquery('simple', t.lexeme) AS q
-            FROM unnest(to_tsvector('english', $1::text)) AS t
+            FROM (SELECT lexeme FROM unnest(to_tsvector('english', $1::text)) LIMIT 32) AS t
         ), scope_size AS (
             SELECT count(*)::float8 AS n FROM chunks WHERE scope = $2::text
         ), weighted AS (

@@ -74,11 +74,7 @@ public final class RemoteKeySet: Service, Sendable {
     /// new and the cooldown allows.
     public func keys(for kid: String) async -> Lookup {
         if let found = current(kid) { return .found(found) }
-        let mayFetch = state.withLock { state in
-            guard let last = state.lastAttempt else { return true }
-            return ContinuousClock.now - last >= cooldown
-        }
-        if mayFetch { await refresh() }
+        await refresh(unlessWithin: cooldown)
         if let found = current(kid) { return .found(found) }
         return state.withLock { state in state.keys == nil || state.lastAttemptFailed ? .unavailable : .unknown }
     }
@@ -87,16 +83,18 @@ public final class RemoteKeySet: Service, Sendable {
         state.withLock { $0.kids.contains(kid) ? $0.keys : nil }
     }
 
-    /// Fetches the document, or waits for the fetch already under way.
-    func refresh() async {
-        let task = state.withLock { state -> Task<Void, Never> in
+    /// Fetches the document, or waits for the fetch already under way; does nothing when the
+    /// last fetch started within `recent` (checked under the same lock that starts one).
+    func refresh(unlessWithin recent: Duration = .zero) async {
+        let task = state.withLock { state -> Task<Void, Never>? in
             if let inFlight = state.inFlight { return inFlight }
+            if recent > .zero, let last = state.lastAttempt, ContinuousClock.now - last < recent { return nil }
             state.lastAttempt = .now
             let task = Task { await self.fetch() }
             state.inFlight = task
             return task
         }
-        await task.value
+        await task?.value
     }
 
     private func fetch() async {
@@ -133,12 +131,12 @@ public final class RemoteKeySet: Service, Sendable {
         let response = try await http.execute(request, timeout: .milliseconds(Int64(fetchTimeout / .milliseconds(1))))
         guard response.status == .ok else { throw RemoteKeySetError.status(Int(response.status.code)) }
         let body = try await response.body.collect(upTo: Self.maxDocumentBytes)
-        let jwks = try JSONDecoder().decode(JWKS.self, from: Data(Array(buffer: body)))
+        // Keys jwt-kit cannot verify with are skipped, not fatal: providers publish encryption
+        // keys and others beside the signing ones.
+        let (parsed, skipped) = try SigningKeys.parse(Data(Array(buffer: body)))
         let keys = JWTKeyCollection()
         var kids: Set<String> = []
-        for key in jwks.keys {
-            // Keys without an id, or of a kind jwt-kit cannot verify with, are skipped, not fatal:
-            // providers publish encryption keys and others beside the signing ones.
+        for key in parsed {
             guard let kid = key.keyIdentifier?.string else { continue }
             do {
                 try await keys.add(jwk: key)
@@ -147,6 +145,7 @@ public final class RemoteKeySet: Service, Sendable {
                 logger.debug("skipped a key of the identity provider", metadata: ["kid": "\(kid)", "error": "\(error)"])
             }
         }
+        if skipped > 0 { logger.debug("skipped keys of the identity provider it cannot verify with", metadata: ["count": "\(skipped)"]) }
         return (keys, kids)
     }
 }

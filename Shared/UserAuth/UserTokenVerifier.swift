@@ -25,9 +25,10 @@ public struct UserTokenVerifier: Sendable {
         }
         var kids: Set<String> = []
         if let jwks {
-            try await keys.add(jwksJSON: jwks)
-            let document = try JSONDecoder().decode(JWKS.self, from: Data(jwks.utf8))
-            kids = Set(document.keys.compactMap { $0.keyIdentifier?.string })
+            for key in try SigningKeys.parse(Data(jwks.utf8)).keys {
+                try await keys.add(jwk: key)
+                if let kid = key.keyIdentifier?.string { kids.insert(kid) }
+            }
         }
         self.local = keys
         self.localKids = kids

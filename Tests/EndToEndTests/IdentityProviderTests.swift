@@ -45,8 +45,13 @@ import Testing
             let sessions = try await TestHTTP.get("\(system.gatewayURL)/assistant/sessions", headers: [("Authorization", "Bearer \(token)")])
             #expect(sessions.status == 200, "\(sessions.body)")
 
-            // The provider rotates to a new key (of the other kind): its first token is taken.
-            try await Task.sleep(for: .milliseconds(1100))
+            // The provider rotates to a new key (of the other kind): its first token is taken, once
+            // the cooldown since the gateway's last read has passed (its own retry may read too).
+            var reads = provider.fetches
+            repeat {
+                reads = provider.fetches
+                try await Task.sleep(for: .milliseconds(1100))
+            } while provider.fetches != reads
             try await provider.addKey(.es256, kid: "ec-2")
             provider.retire(kid: "rsa-1")
             let rotated = try await ask(provider.token(subject: "supabase-user", kid: "ec-2", issuer: issuer))

@@ -86,7 +86,10 @@ struct TopologyTests {
                     return try await group.reduce(into: []) { $0.append($1) }
                 }
             }
-            try await Task.sleep(for: .milliseconds(400))
+            // Once both replicas serve streams (a moment, or seconds on a loaded machine).
+            for _ in 0..<200 where !(system.stream.log.contains("stream opened") && secondStream.log.contains("stream opened")) {
+                try await Task.sleep(for: .milliseconds(50))
+            }
             #expect(system.stream.log.contains("stream opened") && secondStream.log.contains("stream opened"), "both replicas served streams")
             secondStream.signal(SIGTERM)
             #expect(await secondStream.waitForExit(timeout: .seconds(10)) == 0)

@@ -49,12 +49,18 @@ public final class JWKSStandIn: Sendable {
         server.withLock { $0 }?.stop()
     }
 
-    /// Makes a key pair and publishes its public half under `kid`.
-    public func addKey(_ algorithm: Algorithm, kid: String) async throws {
+    /// Publishes a key as given (keys a verifier must skip: encryption keys, symmetric ones...).
+    public func publish(raw jwk: [String: String]) {
+        state.withLock { $0.published.append((jwk["kid"] ?? "", jwk)) }
+    }
+
+    /// Makes a key pair and publishes its public half under `kid` (without `alg` when
+    /// `namingAlgorithm` is false: optional in a JWKS, and some providers omit it).
+    public func addKey(_ algorithm: Algorithm, kid: String, namingAlgorithm: Bool = true) async throws {
         let jwk: [String: String]
         switch algorithm {
         case .rs256:
-            let key = try Insecure.RSA.PrivateKey(backing: _RSA.Signing.PrivateKey(keySize: .bits2048))
+            let key = try Self.rsaKey()
             let primitives = try key.publicKey.getKeyPrimitives()
             jwk = ["kty": "RSA", "kid": kid, "alg": "RS256", "use": "sig", "n": Self.base64URL(primitives.modulus), "e": Self.base64URL(primitives.publicExponent)]
             await signers.add(rsa: key, digestAlgorithm: .sha256, kid: JWKIdentifier(string: kid))
@@ -64,7 +70,7 @@ public final class JWKSStandIn: Sendable {
             jwk = ["kty": "EC", "kid": kid, "alg": "ES256", "use": "sig", "crv": "P-256", "x": parameters.x, "y": parameters.y]
             await signers.add(ecdsa: key, kid: JWKIdentifier(string: kid))
         }
-        state.withLock { $0.published.append((kid, jwk)) }
+        state.withLock { $0.published.append((kid, namingAlgorithm ? jwk : jwk.filter { $0.key != "alg" })) }
     }
 
     /// Stops publishing a key (its tokens stop verifying once a verifier reads the document again).
@@ -88,7 +94,23 @@ public final class JWKSStandIn: Sendable {
         return try await signers.sign(claims, kid: JWKIdentifier(string: kid))
     }
 
-    static func base64URL(_ data: Data) -> String {
+    /// RSA key pairs, made once per test process and handed out in turn: making one takes a
+    /// while in a debug build, and the whole suite shares the machine. Distinct kids still name
+    /// distinct keys within a test (at most four RSA keys per stand-in).
+    private static let rsaPool = Mutex<(keys: [JWTKit.Insecure.RSA.PrivateKey], next: Int)>(([], 0))
+
+    static func rsaKey() throws -> JWTKit.Insecure.RSA.PrivateKey {
+        try rsaPool.withLock { pool in
+            if pool.keys.count < 4 {
+                pool.keys.append(try JWTKit.Insecure.RSA.PrivateKey(backing: _RSA.Signing.PrivateKey(keySize: .bits2048)))
+                return pool.keys[pool.keys.count - 1]
+            }
+            pool.next = (pool.next + 1) % pool.keys.count
+            return pool.keys[pool.next]
+        }
+    }
+
+    public static func base64URL(_ data: Data) -> String {
         data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
     }

@@ -109,6 +109,27 @@ import UserAuth
         await #expect(throws: UserAuthError(.unavailable)) { try await verifier.verify(bearer: provider.token(subject: "u", kid: "rsa-1")) }
     }
 
+    @Test func keysItCannotUseAreSkippedAndAKeyWithoutAlgorithmCannotBeFixedToAnother() async throws {
+        try await Self.withProvider { provider, _, verifier in
+            // Beside the signing keys, what providers also publish: an encryption key, a symmetric
+            // key, a curve jwt-kit does not know. The document still loads.
+            provider.publish(raw: ["kty": "RSA", "kid": "enc-1", "use": "enc", "alg": "RSA-OAEP-256", "n": "AQAB", "e": "AQAB"])
+            provider.publish(raw: ["kty": "oct", "kid": "oct-1", "k": "c2VjcmV0"])
+            provider.publish(raw: ["kty": "OKP", "kid": "x-1", "crv": "X25519", "x": "AQAB"])
+            try await provider.addKey(.rs256, kid: "rsa-plain", namingAlgorithm: false)
+            #expect(try await verifier.verify(bearer: provider.token(subject: "u", kid: "rsa-1")).sub.value == "u")
+
+            // A forged token names the key without `alg` and another algorithm, with a junk
+            // signature: refused, and the key keeps its own algorithm for the genuine tokens after it.
+            let genuine = try await provider.token(subject: "genuine", kid: "rsa-plain")
+            let parts = genuine.split(separator: ".")
+            let header = JWKSStandIn.base64URL(Data(#"{"alg":"PS256","kid":"rsa-plain","typ":"JWT"}"#.utf8))
+            let forged = "\(header).\(parts[1]).\(parts[2])"
+            await #expect(throws: UserAuthError(.invalid)) { try await verifier.verify(bearer: forged) }
+            #expect(try await verifier.verify(bearer: genuine).sub.value == "genuine")
+        }
+    }
+
     @Test func audienceAndIssuerAreCheckedWhenSet() async throws {
         let issuer = "https://project.supabase.co/auth/v1"
         try await Self.withProvider(audience: "authenticated", issuer: issuer) { provider, _, verifier in
