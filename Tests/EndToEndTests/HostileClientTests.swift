@@ -84,7 +84,7 @@ struct HostileClientTests {
                 // new connection is still past the cap, and closed).
                 var status = 0
                 var lastError = ""
-                for _ in 0..<40 where status != 200 {
+                for _ in 0..<80 where status != 200 {
                     try await Task.sleep(for: .milliseconds(250))
                     do {
                         status = try await TestHTTP.get("http://127.0.0.1:\(port)/healthz").status

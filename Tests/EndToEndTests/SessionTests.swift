@@ -81,7 +81,10 @@ import Testing
         try await withTestSystem(llm: LLMStandIn(chunkDelay: .milliseconds(150))) { system in
             // The landing guide: whoever holds the session id reads it.
             let session = UUID().uuidString.lowercased()
-            let accepted = try await TestHTTP.postJSON("\(system.gatewayURL)/api/landing-assistant/query", ["question": "Stop me halfway", "sessionId": session])
+            // A long question: the stand-in's answer repeats it, so it is still being written when
+            // it is stopped, however loaded the machine (about 10 s).
+            let question = "Stop me halfway, " + String(repeating: "and then some more about it, ", count: 10) + "and the end"
+            let accepted = try await TestHTTP.postJSON("\(system.gatewayURL)/api/landing-assistant/query", ["question": question, "sessionId": session])
             let body = try accepted.json()
             let streamURL = system.absolute(try #require(body["streamUrl"] as? String))
             let shown = try await readEventStream(streamURL) { $0.filter { $0.event == "delta" }.count >= 2 }
@@ -89,7 +92,7 @@ import Testing
             // Mid-answer, after a reload: the running job, with a fresh stream URL that works.
             let during = try await Self.get(system, "/api/landing-assistant/sessions/\(session)", token: nil).json()
             let running = try #require((during["running"] as? [[String: Any]])?.first)
-            #expect(running["question"] as? String == "Stop me halfway" && running["status"] as? String == "PROCESSING")
+            #expect(running["question"] as? String == question && running["status"] as? String == "PROCESSING")
             let resumed = try await readEventStream(system.absolute(try #require(running["streamUrl"] as? String)), headers: [("Last-Event-ID", try #require(shown.events.last { $0.id != nil }?.id))]) {
                 $0.contains { $0.event == "delta" }
             }
@@ -103,7 +106,7 @@ import Testing
             // The partial answer is in the conversation once, marked as stopped.
             let after = try await Self.get(system, "/api/landing-assistant/sessions/\(session)", token: nil).json()
             let messages = try #require(after["messages"] as? [[String: Any]])
-            #expect(messages.compactMap { $0["content"] as? String } == ["Stop me halfway", partial])
+            #expect(messages.compactMap { $0["content"] as? String } == [question, partial])
             #expect(messages.compactMap { $0["stopped"] as? Bool } == [false, true])
             #expect((after["running"] as? [Any])?.isEmpty == true)
             // Anyone with the id deletes it.
