@@ -34,7 +34,9 @@ struct QueryFlowTests {
             let answer = try #require(completed["answer"] as? String)
             #expect(answer == LLMStandIn.answer(to: question))
             #expect(stream.deltaText == answer)
-            #expect(stream.events.filter { $0.event == "delta" }.count > 3)
+            // In pieces, not one blob; how many depends on the load (the worker merges pieces that
+            // come faster than it writes them): a loaded CI run saw 3.
+            #expect(stream.events.filter { $0.event == "delta" }.count > 1)
             #expect(completed["jobId"] as? String == jobId)
             #expect(completed["sessionId"] is String)
             // Grounded: the prompt carried the retrieved lesson, and the sources name it.
