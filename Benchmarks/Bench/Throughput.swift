@@ -27,9 +27,17 @@ struct Throughput: AsyncParsableCommand {
         ]
         if let spoolParent { environment["SPOOL_DIR"] = "\(spoolParent)/tutorline-bench-spool-\(UUID().uuidString.prefix(8))" }
         let llm = LLMStandIn(chunkDelay: .milliseconds(pieceDelay))
-        let (completed, failed, elapsed, statements) = try await withTestSystem(llm: llm, store: kind, eventLog: EventLogKind(rawValue: eventLog) ?? .spool, environment: environment) { system in
+        let (completed, failed, elapsed, statements, cpu) = try await withTestSystem(llm: llm, store: kind, eventLog: EventLogKind(rawValue: eventLog) ?? .spool, environment: environment) { system in
             for index in 0..<5 { _ = try await Latency.measure(index: -1 - index, system: system, llm: llm) }  // warm-up
             let statistics = kind == .postgres ? await StatementStatistics(database: system.databaseURL) : nil
+            let parts: [(String, () -> Double)] = [
+                ("gateway", { ProcessCPU.seconds(of: system.gateway.pid) }),
+                ("worker", { ProcessCPU.seconds(of: system.worker.pid) }),
+                ("stream", { ProcessCPU.seconds(of: system.stream.pid) }),
+                ("postgres", { ProcessCPU.seconds(ofCommand: "postgres") }),
+                ("bench (browsers and the model stand-in)", { ProcessCPU.seconds(of: getpid()) }),
+            ]
+            let before = ProcessCPU.sample(parts)
             let clock = ContinuousClock()
             let start = clock.now
             let (completed, failed) = await withTaskGroup(of: (Int, Int).self) { group in
@@ -56,7 +64,8 @@ struct Throughput: AsyncParsableCommand {
                 return await group.reduce(into: (0, 0)) { $0.0 += $1.0; $0.1 += $1.1 }
             }
             let elapsed = clock.now - start
-            return (completed, failed, elapsed, await statistics?.top() ?? [])
+            let used = zip(before, ProcessCPU.sample(parts)).map { ($0.0, $1.1 - $0.1) }
+            return (completed, failed, elapsed, await statistics?.top() ?? [], used)
         }
         let seconds = Latency.seconds(elapsed)
         print("scenario throughput: \(jobs) jobs, \(clients) browsers at once, worker concurrency \(workerConcurrency), store \(store), event log \(eventLog), spool in \(spoolParent ?? "the work folder"), stand-in \(pieceDelay) ms/piece, pace \(deltaPace) ms, binaries \(ServiceProcess.binaryDirectory)")
@@ -66,6 +75,11 @@ struct Throughput: AsyncParsableCommand {
         print("| jobs that failed or never completed | \(failed) |")
         print("| elapsed | \(String(format: "%.2f", seconds)) s |")
         print("| throughput | \(String(format: "%.0f", Double(completed) / seconds)) jobs/s |")
+        for (part, used) in cpu where part != "postgres" || kind == .postgres {
+            print("| CPU, \(part) | \(String(format: "%.2f", used)) s, \(String(format: "%.2f", used * 1000 / Double(max(completed, 1)))) ms per job |")
+        }
+        let total = cpu.reduce(0) { $0 + $1.1 }
+        print("| CPU, all of them | \(String(format: "%.2f", total)) s of \(String(format: "%.2f", seconds * Double(ProcessInfo.processInfo.activeProcessorCount))) available |")
         if !statements.isEmpty {
             print("\nPostgres statements during the run, by total execution time (pg_stat_statements):")
             for line in statements { print("    " + line) }

@@ -135,27 +135,30 @@ public struct PostgresKnowledgeStore: KnowledgeStore {
 /// it is among the scope's chunks (its inverse document frequency), times how strongly the chunk
 /// holds it (`ts_rank`: how often, headings weighing more; chunks are at most 900 characters, so
 /// no length normalisation). Without the rarity, the common words of a question ("course", "use")
-/// outweighed the one word that names its subject. Each term's document count is one GIN index
-/// lookup. Chosen on the worded question set (docs/RETRIEVAL.md), never on the paraphrased one.
+/// outweighed the one word that names its subject. Chosen on the worded question set
+/// (docs/RETRIEVAL.md), never on the paraphrased one.
+///
+/// One pass over the (term, chunk) matches: a term's document count is a window count over its
+/// matches, the scope's size one uncorrelated sub-select. Counting each term's documents in a
+/// lateral sub-query of its own cost twice as much (the planner ran the counts once per match).
 enum SearchSQL: PreparedSQL {
     static let text = """
         WITH terms AS (
             -- At most 32 terms: each costs an index lookup, and a question may be 4,000 characters.
             SELECT DISTINCT plainto_tsquery('simple', t.lexeme) AS q
             FROM (SELECT lexeme FROM unnest(to_tsvector('english', $1::text)) LIMIT 32) AS t
-        ), scope_size AS (
-            SELECT count(*)::float8 AS n FROM chunks WHERE scope = $2::text
-        ), weighted AS (
-            SELECT terms.q, ln(1 + (scope_size.n - d.df + 0.5) / (d.df + 0.5)) AS idf
-            FROM terms, scope_size,
-                 LATERAL (SELECT count(*)::float8 AS df FROM chunks WHERE scope = $2::text AND search @@ terms.q) AS d
-            WHERE d.df > 0
+        ), matched AS (
+            SELECT c.id, ts_rank(c.search, terms.q, 0) AS strength, count(*) OVER (PARTITION BY terms.q)::float8 AS df
+            FROM chunks c JOIN terms ON c.search @@ terms.q
+            WHERE c.scope = $2::text
+        ), scored AS (
+            SELECT m.id, sum(ln(1 + ((SELECT count(*) FROM chunks WHERE scope = $2::text) - m.df + 0.5) / (m.df + 0.5)) * m.strength)::float8 AS rank
+            FROM matched m
+            GROUP BY m.id
         )
-        SELECT c.id, c.lesson_id, l.title, c.heading, c.body, sum(w.idf * ts_rank(c.search, w.q, 0))::float8 AS rank
-        FROM chunks c JOIN lessons l ON l.id = c.lesson_id JOIN weighted w ON c.search @@ w.q
-        WHERE c.scope = $2::text
-        GROUP BY c.id, c.lesson_id, l.title, c.heading, c.body, c.position
-        ORDER BY rank DESC, c.position
+        SELECT c.id, c.lesson_id, l.title, c.heading, c.body, s.rank
+        FROM scored s JOIN chunks c ON c.id = s.id JOIN lessons l ON l.id = c.lesson_id
+        ORDER BY s.rank DESC, c.position
         LIMIT $3::int8
         """
 }
