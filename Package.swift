@@ -300,8 +300,10 @@ let package = Package(
             dependencies: [
                 "SSE", "StreamTokens", "UserAuth", "EventLog", "Spool", "LLM", "Assistant", "Jobs", "Knowledge", "Questions", "EventDelivery", "PostgresStore", "ServiceSupport", "HTTPSupport", "TestSupport", "Settings",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ],
             path: "Tests/UnitTests"
         ),

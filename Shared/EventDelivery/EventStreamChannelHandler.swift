@@ -19,11 +19,6 @@ public final class EventStreamChannelHandler: ChannelDuplexHandler, RemovableCha
     public typealias OutboundIn = HTTPResponsePart
     public typealias OutboundOut = HTTPResponsePart
 
-    /// Who answers the request in progress.
-    private enum Responder {
-        case nobody, router, stream
-    }
-
     /// More waiting parts than a client has any reason to pipeline: it is dropped.
     static let waitingLimit = 64
     /// How long a browser may leave its socket full before it counts as gone.
@@ -32,21 +27,10 @@ public final class EventStreamChannelHandler: ChannelDuplexHandler, RemovableCha
     private let responder: any EventStreamResponder
     private let logger: Logger
     private var context: ChannelHandlerContext?
-    private var responding = Responder.nobody
-    /// Whether the body and end of the request being read go to the router; a stream request's are dropped.
-    private var forwarding = false
-    /// Request parts that came while another request was being answered. An array: empty, it
-    /// allocates nothing, and browsers do not pipeline.
-    private var waiting: [HTTPRequestPart] = []
+    /// Who answers, what waits, what is held back: the decisions; this class does the I/O.
+    private var state = StateMachine(waitingLimit: EventStreamChannelHandler.waitingLimit)
     private var opening: Task<Void, Never>?
     private var tail: JobEventTail?
-    private var closeAfterResponse = false
-    private var quiescing = false
-    /// A read the router's channel asked for while requests waited: the socket is read again once
-    /// they are taken, so a pipelining client cannot make this handler buffer without bound.
-    private var readHeld = false
-    /// The client's half-close, passed on only after the requests that came before it.
-    private var inputClosedHeld = false
     /// Closes a connection whose socket stayed full for `stallLimit`.
     private var stallCheck: Scheduled<Void>?
 
@@ -68,24 +52,16 @@ public final class EventStreamChannelHandler: ChannelDuplexHandler, RemovableCha
     }
 
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = unwrapInboundIn(data)
-        if waiting.isEmpty, receive(part, context: context) { return }
-        waiting.append(part)
-        if waiting.count > Self.waitingLimit { context.close(promise: nil) }
+        let responder = self.responder
+        perform(state.received(unwrapInboundIn(data)) { responder.serves($0) }, context: context)
     }
 
     public func read(context: ChannelHandlerContext) {
-        if waiting.isEmpty {
-            context.read()
-        } else {
-            readHeld = true
-        }
+        if state.readRequested() { context.read() }
     }
 
     public func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // The router would answer a parse error with a 400 in the middle of a stream, or ahead of
-        // the requests that wait: the connection is beyond repair, close it.
-        if responding == .stream || !waiting.isEmpty {
+        if state.closesOnError() {
             context.close(promise: nil)
         } else {
             context.fireErrorCaught(error)
@@ -104,9 +80,10 @@ public final class EventStreamChannelHandler: ChannelDuplexHandler, RemovableCha
 
     public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         context.write(data, promise: promise)
-        if case .end = unwrapOutboundIn(data), responding == .router {
-            responding = .nobody
-            resumeWaiting(context: context)
+        guard case .end = unwrapOutboundIn(data) else { return }
+        let responder = self.responder
+        if let resumption = state.routerResponseEnded(serves: { responder.serves($0) }) {
+            perform(resumption, context: context)
         }
     }
 
@@ -116,71 +93,41 @@ public final class EventStreamChannelHandler: ChannelDuplexHandler, RemovableCha
     }
 
     public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is ChannelShouldQuiesceEvent {
-            quiescing = true
-            // The router's connection handler would close the connection at once (it sees no
-            // request in progress): end the stream first, with a short retry, then close.
-            if responding == .stream {
-                tail?.drain()
-                return
-            }
+        if event is ChannelShouldQuiesceEvent, state.quiesce() {
+            tail?.drain()
+            return
         }
         if let event = event as? ChannelEvent, event == .inputClosed {
-            if !waiting.isEmpty {
-                // Requests sent before the half-close are answered first, a stream among them or
-                // not (the close may come in a read of its own, while a stream is being opened).
-                inputClosedHeld = true
+            switch state.inputClosed() {
+            case .hold:
                 return
-            }
-            if responding == .stream {
-                // The browser closed its side: it has left.
-                context.close(promise: nil)
+            case .pass(let closingFirst):
+                if closingFirst { context.close(promise: nil) }
             }
         }
         context.fireUserInboundEventTriggered(event)
     }
 
-    /// Handles `part` now, or returns false when it must wait for the response in progress.
-    private func receive(_ part: HTTPRequestPart, context: ChannelHandlerContext) -> Bool {
-        switch part {
-        case .head(let request):
-            guard responding == .nobody else { return false }
-            if responder.serves(request) {
-                responding = .stream
-                forwarding = false
-                closeAfterResponse = request.headerFields[.connection]?.lowercased() == "close"
-                open(request, context: context)
-            } else {
-                responding = .router
-                forwarding = true
-                context.fireChannelRead(wrapInboundOut(part))
-            }
-        case .body:
-            if forwarding { context.fireChannelRead(wrapInboundOut(part)) }
-        case .end:
-            if forwarding { context.fireChannelRead(wrapInboundOut(part)) }
-            forwarding = false
+    /// Does what the state machine decided for one request part.
+    private func perform(_ action: StateMachine.PartAction, context: ChannelHandlerContext) {
+        switch action {
+        case .forward(let part):
+            context.fireChannelRead(wrapInboundOut(part))
+        case .openStream(let request):
+            open(request, context: context)
+        case .drop, .wait:
+            break
+        case .close:
+            context.close(promise: nil)
         }
-        return true
     }
 
-    /// Takes the requests that waited, in order, until one has to wait again.
-    private func resumeWaiting(context: ChannelHandlerContext) {
-        var forwarded = false
-        while let part = waiting.first, receive(part, context: context) {
-            waiting.removeFirst()
-            forwarded = forwarded || responding == .router
-        }
-        if forwarded { context.fireChannelReadComplete() }
-        guard waiting.isEmpty else { return }
-        if inputClosedHeld {
-            inputClosedHeld = false
-            context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
-        }
-        if readHeld {
-            readHeld = false
-            context.read()
-        }
+    /// Takes the requests that waited, and lets go of what was held back for them.
+    private func perform(_ resumption: StateMachine.Resumption, context: ChannelHandlerContext) {
+        for action in resumption.parts { perform(action, context: context) }
+        if resumption.readComplete { context.fireChannelReadComplete() }
+        if resumption.passInputClosed { context.fireUserInboundEventTriggered(ChannelEvent.inputClosed) }
+        if resumption.read { context.read() }
     }
 
     private func open(_ request: HTTPRequest, context: ChannelHandlerContext) {
@@ -198,7 +145,7 @@ public final class EventStreamChannelHandler: ChannelDuplexHandler, RemovableCha
     private func opened(_ answer: EventStreamAnswer) {
         opening = nil
         // A client that left while the stream opened: the answer, and its subscription, go unused.
-        guard let context, context.channel.isActive, responding == .stream else { return }
+        guard let context, context.channel.isActive, state.responding == .stream else { return }
         switch answer {
         case .response(var head, let body):
             head.headerFields[.contentLength] = String(body.readableBytes)
@@ -220,7 +167,7 @@ public final class EventStreamChannelHandler: ChannelDuplexHandler, RemovableCha
             // Before the flush, which may call back (writability) and must find the tail.
             self.tail = tail
             context.flush()
-            if quiescing { tail.drain() }
+            if state.quiescing { tail.drain() }
             if self.tail?.isBehind == true { continueCatchingUp(context: context) }
         }
         // A client that reads nothing: what was written stays unsent for the stall limit at most.
@@ -286,7 +233,7 @@ public final class EventStreamChannelHandler: ChannelDuplexHandler, RemovableCha
 
     /// Gives a full socket `stallLimit` to drain; at once when the process is shutting down.
     private func watchStall(context: ChannelHandlerContext) {
-        if quiescing {
+        if state.quiescing {
             context.close(promise: nil)
             return
         }
@@ -300,25 +247,26 @@ public final class EventStreamChannelHandler: ChannelDuplexHandler, RemovableCha
     }
 
     private func endResponse(context: ChannelHandlerContext) {
-        responding = .nobody
-        if closeAfterResponse || quiescing {
+        let responder = self.responder
+        switch state.streamEnded(serves: { responder.serves($0) }) {
+        case .endAndClose(let draining):
             // Closed once the last bytes (a drain's `retry: 250`) are out, or after a bound for a
             // client that stopped reading: the stall limit, as for any reader, but never more than
             // 5 s while the process shuts down.
             let done = context.eventLoop.makePromise(of: Void.self)
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: done)
             let channel = context.channel
-            let limit = quiescing ? min(stallLimit, .seconds(5)) : stallLimit
+            let limit = draining ? min(stallLimit, .seconds(5)) : stallLimit
             let bound = context.eventLoop.scheduleTask(in: limit) { channel.close(promise: nil) }
             done.futureResult.whenComplete { _ in
                 bound.cancel()
                 channel.close(promise: nil)
             }
-        } else {
+        case .end(let resumption):
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
             // The end of a long replay may still wait in a full socket: it gets the stall limit too.
             if !context.channel.isWritable { watchStall(context: context) }
-            resumeWaiting(context: context)
+            perform(resumption, context: context)
         }
     }
 
@@ -329,7 +277,7 @@ public final class EventStreamChannelHandler: ChannelDuplexHandler, RemovableCha
         opening?.cancel()
         opening = nil
         tail = nil
-        waiting.removeAll()
+        state.release()
     }
 }
 
