@@ -317,6 +317,18 @@ let package = Package(
             path: "Tests/StoreTests"
         ),
         .testTarget(
+            name: "RouteTests",
+            dependencies: [
+                "Gateway", "Settings", "UserAuth",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            path: "Tests/RouteTests"
+        ),
+        .testTarget(
             name: "EndToEndTests",
             dependencies: [
                 "TestSupport", "EventLog", "StreamTokens", "SSE", "UserAuth",
