@@ -332,6 +332,8 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: [
                 "TestSupport", "EventLog", "StreamTokens", "SSE", "UserAuth",
+                // The executables these suites start (never imported): built before the suites run.
+                "Gateway", "Worker", "Stream",
             ],
             path: "Tests/EndToEndTests"
         ),

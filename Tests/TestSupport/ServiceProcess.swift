@@ -37,6 +37,7 @@ public final class ServiceProcess: Sendable {
         self.logPath = logPath
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let path = executable.hasPrefix("/") ? executable : "\(Self.binaryDirectory)/\(executable)"
+        if !executable.hasPrefix("/") { try BuiltExecutable.checkFresh(path) }
         var env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOST": "127.0.0.1", "PORT": String(port)]
         env.merge(environment) { _, new in new }
         var process = try Self.launch(path, arguments: arguments, environment: env, logPath: logPath, as: user, copyTo: user.map { _ in "\(logDirectory)/\(executable)-\(port)" })

@@ -53,13 +53,17 @@ import UserAuth
             let rotated = try await provider.token(subject: "rotated", kid: "rsa-2")
             // Let the cooldown pass: the first read was just now.
             try await Task.sleep(for: .milliseconds(3100))
+            let read = ContinuousClock.now
             #expect(try await verifier.verify(bearer: rotated).sub.value == "rotated")
             #expect(provider.fetches == 2)
-            // Within the cooldown, a key the document does not have is refused without a read.
+            // Within the cooldown, a key the document does not have is refused without a read: at
+            // most one read per cooldown whatever the number of made-up keys (a loaded machine may
+            // take longer than one cooldown over these five; without it, each would read).
             for token in madeUp {
                 await #expect(throws: UserAuthError(.invalid)) { try await verifier.verify(bearer: token) }
             }
-            #expect(provider.fetches == 2, "no read for made-up keys within the cooldown")
+            let cooldowns = Int((ContinuousClock.now - read) / .seconds(3))
+            #expect(provider.fetches <= 2 + cooldowns, "no read for made-up keys within the cooldown (\(cooldowns) cooldowns passed)")
         }
     }
 
