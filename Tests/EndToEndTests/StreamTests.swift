@@ -2,6 +2,7 @@ import EventLog
 import Foundation
 import SSE
 import StreamTokens
+import Synchronization
 import TestSupport
 import Testing
 
@@ -88,10 +89,20 @@ struct StreamTests {
     }
 
     @Test(arguments: EventLogKind.allCases) func aClientThatLeavesIsReleasedAtOnce(eventLog: EventLogKind) async throws {
-        try await withTestSystem(eventLog: eventLog) { system in
+        try await withTestSystem(eventLog: eventLog, environment: ["STREAM_HEARTBEAT_SECONDS": "1"]) { system in
             await system.worker.stop()
             let (_, url) = try await Self.ask(system, "Nobody will wait for this")
-            let first = try await readEventStream(url) { events in !events.isEmpty }
+            // The browser waits (heartbeats each second) until told to leave.
+            let leave = LeaveSignal()
+            let reading = Task { try await readEventStream(url) { _ in leave.given } }
+            var open = try await Self.openConnections(system)
+            for _ in 0..<250 where open != 1 {
+                try await Task.sleep(for: .milliseconds(20))
+                open = try await Self.openConnections(system)
+            }
+            #expect(open == 1, "a waiting browser is counted")
+            leave.give()
+            let first = try await reading.value
             #expect(first.events.first?.event == "status")
             // The client has gone; its connection, subscription and task are released without waiting
             // for a heartbeat or the stream timeout.
@@ -227,4 +238,11 @@ struct StreamTests {
             #expect(refused.headers.first(name: "Vary") == "Origin")
         }
     }
+}
+
+/// Tells a reading browser to leave, from another task.
+final class LeaveSignal: Sendable {
+    private let state = Mutex(false)
+    var given: Bool { state.withLock { $0 } }
+    func give() { state.withLock { $0 = true } }
 }
