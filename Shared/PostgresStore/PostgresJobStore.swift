@@ -8,6 +8,10 @@ import PostgresNIO
 /// Each operation is one statement committed at once; no transaction is ever held across
 /// an LLM call. New jobs send `NOTIFY` on ``notificationChannel`` in their insert's transaction.
 public struct PostgresJobStore: JobStore {
+    /// Runs one statement on the connection of the transaction in progress: the enqueue's steps
+    /// take it as a parameter, so that each reads like a statement of its own.
+    typealias RunQuery = @Sendable (PostgresQuery) async throws -> PostgresRowSequence
+
     /// The channel new jobs are announced on.
     public static let notificationChannel = "tutorline_jobs"
     /// The channel requests to stop a running job are announced on (payload: the job id).
@@ -62,7 +66,7 @@ public struct PostgresJobStore: JobStore {
             // upsert, makes that user's questions take turns across every gateway, and each
             // statement after the lock sees the jobs the turns before it committed.
             return try await client.withTransaction(logger: logger) { connection in
-                let query: @Sendable (PostgresQuery) async throws -> PostgresRowSequence = { try await connection.query($0, logger: logger) }
+                let query: RunQuery = { try await connection.query($0, logger: logger) }
                 // A replay is answered with its job, never refused: looked for once the user's row is
                 // locked, so a retry racing its first request finds the job that one committed.
                 try await admit(job, within: limits, query: query)
@@ -77,7 +81,7 @@ public struct PostgresJobStore: JobStore {
 
     /// Counts a question against its user's limits, or throws ``QuestionLimitExceeded`` (the
     /// caller's transaction then rolls the count back: a refused question does not count).
-    private func admit(_ job: NewJob, within limits: QuestionLimits, query: @Sendable (PostgresQuery) async throws -> PostgresRowSequence) async throws {
+    private func admit(_ job: NewJob, within limits: QuestionLimits, query: RunQuery) async throws {
         let userId = job.userId
         // The lock wait is bounded (a 503 to retry past it), set in the same round trip. A window
         // never moves back: a question that waited for the lock across a minute's end counts in
@@ -109,7 +113,7 @@ public struct PostgresJobStore: JobStore {
     }
 
     /// The job stored earlier under this question's idempotency key, if any.
-    private func earlier(_ job: NewJob, query: @Sendable (PostgresQuery) async throws -> PostgresRowSequence) async throws -> EnqueueOutcome? {
+    private func earlier(_ job: NewJob, query: RunQuery) async throws -> EnqueueOutcome? {
         guard let key = job.idempotencyKey else { return nil }
         let existing = try await query(
             """
@@ -128,7 +132,7 @@ public struct PostgresJobStore: JobStore {
     }
 
     /// Why the insert returned no row: the session is someone else's, or the idempotency key was used before.
-    private func notInserted(_ job: NewJob, query: @Sendable (PostgresQuery) async throws -> PostgresRowSequence) async throws -> EnqueueOutcome {
+    private func notInserted(_ job: NewJob, query: RunQuery) async throws -> EnqueueOutcome {
         let owners = try await query("SELECT user_id, kind FROM chat_sessions WHERE id = \(job.sessionId)")
         var owner: (String, String)?
         for try await row in owners.decode((String, String).self) { owner = row }

@@ -47,12 +47,10 @@ extension Spool {
     ///   only when one frame is longer, unless `wholeLongFrame` is false: then no frame, and
     ///   ``skipFrame(job:at:chunk:)`` steps over it), and `isPartial` says whether the file goes on.
     public func read(job: UUID, from offset: Int, maximumBytes: Int, wholeLongFrame: Bool) throws(EventLogError) -> EventLogRead? {
-        let fd = open(path(for: job), O_RDONLY | O_CLOEXEC)
-        if fd < 0 {
-            if errno == ENOENT { return nil }
-            throw EventLogError(.unreadable, errno: errno)
-        }
-        defer { close(fd) }
+        try withFile(of: job) { fd throws(EventLogError) in try read(fd, from: offset, maximumBytes: maximumBytes, wholeLongFrame: wholeLongFrame) }
+    }
+
+    private func read(_ fd: Int32, from offset: Int, maximumBytes: Int, wholeLongFrame: Bool) throws(EventLogError) -> EventLogRead {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw EventLogError(.unreadable, errno: errno) }
         let size = Int(info.st_size)
@@ -81,12 +79,10 @@ extension Spool {
     /// `event:` and `id:` lines, and the offset past its end; nil when it is not complete yet.
     /// For frames longer than a read should hold (a long answer's `completed` event repeats it).
     public func skipFrame(job: UUID, at offset: Int, chunk: Int) throws(EventLogError) -> (header: EventFrame, next: Int)? {
-        let fd = open(path(for: job), O_RDONLY | O_CLOEXEC)
-        if fd < 0 {
-            if errno == ENOENT { return nil }
-            throw EventLogError(.unreadable, errno: errno)
-        }
-        defer { close(fd) }
+        try withFile(of: job) { fd throws(EventLogError) in try skipFrame(fd, at: offset, chunk: chunk) }
+    }
+
+    private func skipFrame(_ fd: Int32, at offset: Int, chunk: Int) throws(EventLogError) -> (header: EventFrame, next: Int)? {
         var buffer = [UInt8](repeating: 0, count: max(chunk, 256))
         var position = offset
         var header: EventFrame?
@@ -109,17 +105,25 @@ extension Spool {
         }
     }
 
+    /// Up to `maximumBytes` of a job's file from `offset`, whatever they hold (a slice of a long frame).
     public func bytes(job: UUID, from offset: Int, maximumBytes: Int) throws(EventLogError) -> ArraySlice<UInt8>? {
+        try withFile(of: job) { fd throws(EventLogError) in
+            var bytes = [UInt8](repeating: 0, count: max(0, maximumBytes))
+            let count = bytes.withUnsafeMutableBytes { buffer in pread(fd, buffer.baseAddress, buffer.count, off_t(offset)) }
+            guard count >= 0 else { throw EventLogError(.unreadable, errno: errno) }
+            return bytes[0..<count]
+        }
+    }
+
+    /// Runs `body` with the job's file open for reading; nil when the job has no file yet.
+    private func withFile<Result>(of job: UUID, _ body: (Int32) throws(EventLogError) -> Result?) throws(EventLogError) -> Result? {
         let fd = open(path(for: job), O_RDONLY | O_CLOEXEC)
         if fd < 0 {
             if errno == ENOENT { return nil }
             throw EventLogError(.unreadable, errno: errno)
         }
         defer { close(fd) }
-        var bytes = [UInt8](repeating: 0, count: max(0, maximumBytes))
-        let count = bytes.withUnsafeMutableBytes { buffer in pread(fd, buffer.baseAddress, buffer.count, off_t(offset)) }
-        guard count >= 0 else { throw EventLogError(.unreadable, errno: errno) }
-        return bytes[0..<count]
+        return try body(fd)
     }
 
     /// Deletes a job's file (retention).

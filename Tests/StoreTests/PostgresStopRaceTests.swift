@@ -21,12 +21,7 @@ import Testing
             let stop = try await client.withTransaction(logger: logger) { connection in
                 _ = try await connection.query("UPDATE jobs SET status = 'COMPLETED', updated_at = now() WHERE id = \(job.id)", logger: logger)
                 let stop = Task { try await store.requestCancel(jobId: job.id) }
-                var waiting = 0
-                for _ in 0..<200 where waiting == 0 {
-                    try await Task.sleep(for: .milliseconds(50))
-                    let rows = try await client.query("SELECT count(*)::int8 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()", logger: logger)
-                    for try await count in rows.decode(Int.self) { waiting = count }
-                }
+                let waiting = try await TestDatabase.lockWaiters(on: client, logger: logger)
                 #expect(waiting == 1, "the stop waits for the completing transaction")
                 return stop
             }

@@ -130,12 +130,7 @@ import Testing
                 #expect(rows == 1, "the question went into the conversation")
                 let deletion = Task { try await store.deleteSession(id: session) }
                 // Commit only once the deletion waits for the row.
-                var waiting = 0
-                for _ in 0..<200 where waiting == 0 {
-                    try await Task.sleep(for: .milliseconds(50))
-                    let rows = try await client.query("SELECT count(*)::int8 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()", logger: logger)
-                    for try await count in rows.decode(Int.self) { waiting = count }
-                }
+                let waiting = try await TestDatabase.lockWaiters(on: client, logger: logger)
                 #expect(waiting == 1, "the deletion waits for the question being added")
                 return deletion
             }

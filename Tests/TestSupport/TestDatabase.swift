@@ -31,6 +31,20 @@ public enum TestDatabase {
     }
 
     /// The integers of the first column of a query's rows, on the database `url` names.
+    /// How many sessions of `client`'s database wait for a lock, once at least one does or after
+    /// 10 s: for tests that hold a row and need another statement to be waiting for it.
+    public static func lockWaiters(on client: PostgresClient, logger: Logger) async throws -> Int {
+        var waiting = 0
+        for _ in 0..<200 where waiting == 0 {
+            try await Task.sleep(for: .milliseconds(50))
+            let rows = try await client.query(
+                "SELECT count(*)::int8 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()", logger: logger
+            )
+            for try await count in rows.decode(Int.self) { waiting = count }
+        }
+        return waiting
+    }
+
     public static func integers(_ sql: String, on url: String) async throws -> [Int] {
         try await withConnection(to: url) { connection in
             var values: [Int] = []
