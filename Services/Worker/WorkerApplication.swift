@@ -57,9 +57,8 @@ enum WorkerApplication {
             services.append(EventLogPruner(log: events, retention: retention, existingJobs: { Set(try await store.jobs(ids: $0).map(\.id)) }, logger: logger))
         }
 
-        if let retention = settings.jobRetention {
-            services.append(JobRetention(store: connection.store, retention: retention, logger: logger))
-        }
+        // Also with finished jobs kept: it prunes the per-user question windows.
+        services.append(JobRetention(store: connection.store, retention: settings.jobRetention, logger: logger))
 
         let router = Router(context: TutorlineRequestContext.self)
         router.add(middleware: APIErrorMiddleware())

@@ -74,6 +74,11 @@ public protocol JobStore: Sendable {
     /// the deleted jobs' ids. Small batches: no lock is held for long.
     func pruneFinishedJobs(before cutoff: Date, limit: Int) async throws -> [UUID]
 
+    /// Deletes up to `limit` of the per-user question windows (``QuestionLimits``) that began
+    /// before `cutoff`: long over, a user's next question starts a new one either way, and each
+    /// user who ever asked would otherwise keep a row. Returns how many went.
+    func pruneQuestionWindows(before cutoff: Date, limit: Int) async throws -> Int
+
     /// Counts by status and the age of the oldest runnable queued job, for metrics.
     func queueStatistics() async throws -> QueueStatistics
 

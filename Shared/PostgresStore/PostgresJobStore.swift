@@ -427,6 +427,27 @@ public struct PostgresJobStore: JobStore {
         }
     }
 
+    public func pruneQuestionWindows(before cutoff: Date, limit: Int) async throws -> Int {
+        try await translatingErrors {
+            // A window a question holds at this moment is skipped, not waited for.
+            let rows = try await client.query(
+                """
+                WITH gone AS (
+                    DELETE FROM user_question_windows WHERE user_id IN (
+                        SELECT user_id FROM user_question_windows WHERE window_start < \(cutoff)
+                        LIMIT \(limit) FOR UPDATE SKIP LOCKED
+                    ) RETURNING 1
+                )
+                SELECT count(*)::int8 FROM gone
+                """,
+                logger: logger
+            )
+            var count = 0
+            for try await gone in rows.decode(Int.self) { count = gone }
+            return count
+        }
+    }
+
     public func queueStatistics() async throws -> QueueStatistics {
         try await translatingErrors {
             var counts: [JobStatus: Int] = [:]

@@ -364,6 +364,16 @@ public struct SQLiteJobStore: JobStore {
         }
     }
 
+    public func pruneQuestionWindows(before cutoff: Date, limit: Int) async throws -> Int {
+        try await database.write { db in
+            try db.execute(
+                sql: "DELETE FROM user_question_windows WHERE user_id IN (SELECT user_id FROM user_question_windows WHERE window_start < ? LIMIT ?)",
+                arguments: [cutoff.epochMilliseconds, limit]
+            )
+            return db.changesCount
+        }
+    }
+
     public func queueStatistics() async throws -> QueueStatistics {
         let now = Date().epochMilliseconds
         return try await database.read { db in

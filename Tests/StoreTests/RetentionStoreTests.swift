@@ -53,4 +53,31 @@ import Testing
             #expect(await retention.sweep(now: Date().addingTimeInterval(3660)) == 0)
         }
     }
+
+    @Test(arguments: StoreKind.allCases) func questionWindowsAnHourOldGoWithTheSweepAndLimitsStillHold(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            let limits = QuestionLimits(perMinute: 1, activeJobs: 0)
+            for user in ["u1", "u2", "u3"] {
+                _ = try await store.enqueue(NewJob(kind: .tutor, question: "Mine?", courseRef: nil, lessonId: nil, sessionId: UUID(), userId: user), limits: limits)
+            }
+            // Windows of this minute are never pruned by a cutoff in the past.
+            #expect(try await store.pruneQuestionWindows(before: Date().addingTimeInterval(-3600), limit: 10) == 0)
+            let later = Date().addingTimeInterval(120)
+            #expect(try await store.pruneQuestionWindows(before: later, limit: 2) == 2, "a batch is at most its limit")
+            #expect(try await store.pruneQuestionWindows(before: later, limit: 2) == 1)
+            #expect(try await store.pruneQuestionWindows(before: later, limit: 2) == 0)
+
+            // A user whose window went asks again within the minute: a new window, counted from one.
+            let again = NewJob(kind: .tutor, question: "Again?", courseRef: nil, lessonId: nil, sessionId: UUID(), userId: "u1")
+            _ = try await store.enqueue(again, limits: limits)
+            let third = NewJob(kind: .tutor, question: "Third?", courseRef: nil, lessonId: nil, sessionId: UUID(), userId: "u1")
+            await #expect(throws: QuestionLimitExceeded.self) { try await store.enqueue(third, limits: limits) }
+
+            // The service prunes them on every sweep, finished jobs kept or not.
+            let keeping = JobRetention(store: store, retention: nil, batch: 2, logger: Logger(label: "test"))
+            #expect(await keeping.sweep(now: Date().addingTimeInterval(3600 + 120)) == 0, "no retention: no job goes")
+            #expect(try await store.pruneQuestionWindows(before: later, limit: 10) == 0, "the sweep took the window")
+            #expect(try await store.job(id: again.id) != nil)
+        }
+    }
 }

@@ -40,6 +40,7 @@ import Testing
         func session(id: UUID) async throws -> SessionRecord? { try await store.session(id: id) }
         func deleteSession(id: UUID) async throws -> [UUID]? { try await store.deleteSession(id: id) }
         func pruneFinishedJobs(before cutoff: Date, limit: Int) async throws -> [UUID] { try await store.pruneFinishedJobs(before: cutoff, limit: limit) }
+        func pruneQuestionWindows(before cutoff: Date, limit: Int) async throws -> Int { try await store.pruneQuestionWindows(before: cutoff, limit: limit) }
         func requestCancel(jobId: UUID) async throws -> Job? { try await store.requestCancel(jobId: jobId) }
         func cancelRequested(among ids: [UUID]) async throws -> Set<UUID> { try await store.cancelRequested(among: ids) }
         func requeue(jobId: UUID, leaseToken: UUID, after delay: Duration, reason: String) async throws -> Bool {
