@@ -10,7 +10,7 @@ extension QueryRoutes {
     /// nothing else). 202 with the job's status when the stop was asked; 200 with the status when
     /// the job had already ended (nothing to stop, not an error).
     func registerCancel(on router: Router<TutorlineRequestContext>) {
-        router.post("/assistant/job/:jobId/cancel") { request, context in
+        router.post(AssistantKind.tutor.route("/job/:jobId/cancel")) { request, context in
             let user = try await users.user(from: request)
             let job = try await lookUp(context, kind: .tutor)
             guard job.userId == user.sub.value else {
@@ -18,7 +18,7 @@ extension QueryRoutes {
             }
             return try await stop(job, context: context)
         }
-        router.post("/api/landing-assistant/job/:jobId/cancel") { request, context in
+        router.post(AssistantKind.landing.route("/job/:jobId/cancel")) { request, context in
             try request.admit(by: readLimiter, context: context, trustingForwardedFor: trustForwardedFor)
             guard let raw = context.parameters.get("jobId"), let id = UUID(uuidString: raw) else {
                 throw APIError.invalidJobId

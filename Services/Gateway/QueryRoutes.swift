@@ -23,18 +23,18 @@ struct QueryRoutes: Sendable {
     let trustForwardedFor: Bool
 
     func register(on router: Router<TutorlineRequestContext>) {
-        router.post("/assistant/query") { request, context in
+        router.post(AssistantKind.tutor.route("/query")) { request, context in
             let user = try await users.user(from: request)
             return try await accept(request, context: context, asker: .init(kind: .tutor, userId: user.sub.value))
         }
-        router.post("/api/landing-assistant/query") { request, context in
+        router.post(AssistantKind.landing.route("/query")) { request, context in
             if let retryAfter = rateLimiter.admit(request.clientAddress(context: context, trustingForwardedFor: trustForwardedFor)) {
                 throw APIError(.tooManyRequests, code: .rateLimited, message: "Too many questions; try again in a moment.", retryAfter: retryAfter)
             }
             let address = request.clientAddress(context: context, trustingForwardedFor: trustForwardedFor)
             return try await accept(request, context: context, asker: .init(kind: .landing, userId: "anonymous", keyScope: address))
         }
-        router.get("/assistant/job/:jobId") { request, context in
+        router.get(AssistantKind.tutor.route("/job/:jobId")) { request, context in
             let user = try await users.user(from: request)
             let job = try await lookUp(context, kind: .tutor)
             guard job.userId == user.sub.value else {
@@ -42,7 +42,7 @@ struct QueryRoutes: Sendable {
             }
             return try Self.statusResponse(for: job)
         }
-        router.get("/api/landing-assistant/job/:jobId") { _, context in
+        router.get(AssistantKind.landing.route("/job/:jobId")) { _, context in
             try Self.statusResponse(for: try await lookUp(context, kind: .landing))
         }
         registerCancel(on: router)

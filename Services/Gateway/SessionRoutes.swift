@@ -25,23 +25,23 @@ struct SessionRoutes: Sendable {
     static let defaultPage = 20
 
     func register(on router: Router<TutorlineRequestContext>) {
-        router.get("/assistant/sessions") { request, _ in
+        router.get(AssistantKind.tutor.route("/sessions")) { request, _ in
             let user = try await users.user(from: request)
             return try await list(request, userId: user.sub.value)
         }
-        router.get("/assistant/sessions/:sessionId") { request, context in
+        router.get(AssistantKind.tutor.route("/sessions/:sessionId")) { request, context in
             let user = try await users.user(from: request)
             return try QueryRoutes.json(try await body(of: try await owned(context, kind: .tutor, by: user.sub.value)), status: .ok)
         }
-        router.delete("/assistant/sessions/:sessionId") { request, context in
+        router.delete(AssistantKind.tutor.route("/sessions/:sessionId")) { request, context in
             let user = try await users.user(from: request)
             return try await delete(try await owned(context, kind: .tutor, by: user.sub.value), context: context)
         }
-        router.get("/api/landing-assistant/sessions/:sessionId") { request, context in
+        router.get(AssistantKind.landing.route("/sessions/:sessionId")) { request, context in
             try request.admit(by: readLimiter, context: context, trustingForwardedFor: trustForwardedFor)
             return try QueryRoutes.json(try await body(of: try await owned(context, kind: .landing, by: nil)), status: .ok)
         }
-        router.delete("/api/landing-assistant/sessions/:sessionId") { request, context in
+        router.delete(AssistantKind.landing.route("/sessions/:sessionId")) { request, context in
             try request.admit(by: readLimiter, context: context, trustingForwardedFor: trustForwardedFor)
             return try await delete(try await owned(context, kind: .landing, by: nil), context: context)
         }
