@@ -34,8 +34,14 @@ let package = Package(
         // MARK: Shared concepts, one module each
 
         .target(
+            name: "WireFormat",
+            dependencies: [],
+            path: "Shared/WireFormat"
+        ),
+        .target(
             name: "Jobs",
             dependencies: [
+                "WireFormat",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -173,7 +179,7 @@ let package = Package(
         .target(
             name: "Observability",
             dependencies: [
-                "Jobs",
+                "WireFormat",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -190,7 +196,7 @@ let package = Package(
         .target(
             name: "HTTPSupport",
             dependencies: [
-                "Jobs", "StreamTokens",
+                "WireFormat", "Jobs", "StreamTokens",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -223,7 +229,7 @@ let package = Package(
         .executableTarget(
             name: "Gateway",
             dependencies: [
-                "Jobs", "Knowledge", "Questions", "StreamTokens", "UserAuth", "HTTPSupport", "ServiceSupport", "Settings",
+                "WireFormat", "Jobs", "Knowledge", "Questions", "StreamTokens", "UserAuth", "HTTPSupport", "ServiceSupport", "Settings",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

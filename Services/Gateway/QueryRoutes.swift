@@ -7,6 +7,7 @@ import Metrics
 import Questions
 import StreamTokens
 import UserAuth
+import WireFormat
 
 /// The assistants' routes: ask a question (202 with a stream URL), and the legacy polling endpoints.
 struct QueryRoutes: Sendable {

@@ -1,6 +1,6 @@
 import Foundation
 import Hummingbird
-import Jobs
+import WireFormat
 
 /// An error answer of the API: a status and the contract's JSON body,
 /// `{"error": {"code": "<snake_case>", "message": "<for a person>"}}`.

@@ -1,4 +1,5 @@
 import Foundation
+import WireFormat
 
 /// The events of a job's stream, as the contract names them. Worker and stream service both
 /// encode through here, so an event replayed from the store is byte-identical to the spooled one.

@@ -1,6 +1,6 @@
 import Foundation
-import Jobs
 import Logging
+import WireFormat
 
 /// One JSON object per line on standard error, for log collectors.
 public struct JSONLogHandler: LogHandler {

@@ -1,5 +1,4 @@
 import Foundation
-import Jobs
 import Logging
 
 /// How log lines are written to standard error.
