@@ -78,7 +78,7 @@ struct Throughput: AsyncParsableCommand {
         for (part, used) in cpu where part != "postgres" || kind == .postgres {
             print("| CPU, \(part) | \(String(format: "%.2f", used)) s, \(String(format: "%.2f", used * 1000 / Double(max(completed, 1)))) ms per job |")
         }
-        let total = cpu.reduce(0) { $0 + $1.1 }
+        let total = cpu.filter { $0.0 != "postgres" || kind == .postgres }.reduce(0) { $0 + $1.1 }
         print("| CPU, all of them | \(String(format: "%.2f", total)) s of \(String(format: "%.2f", seconds * Double(ProcessInfo.processInfo.activeProcessorCount))) available |")
         if !statements.isEmpty {
             print("\nPostgres statements during the run, by total execution time (pg_stat_statements):")

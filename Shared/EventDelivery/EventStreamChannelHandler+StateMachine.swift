@@ -44,8 +44,10 @@ extension EventStreamChannelHandler {
             /// Write the end and close once it is out (`Connection: close`, or the process drains:
             /// then within a shorter bound).
             case endAndClose(draining: Bool)
-            /// Write the end, keep the connection, and take what waited.
-            case end(Resumption)
+            /// Write the end, keep the connection, then take what waited (``resumeWaiting(serves:)``,
+            /// once the end is written: a flush may call back into the handler, which must find
+            /// the parts still waiting).
+            case end
         }
 
         /// What to do with the client's half-close.
@@ -102,14 +104,14 @@ extension EventStreamChannelHandler {
         mutating func routerResponseEnded(serves: (HTTPRequest) -> Bool) -> Resumption? {
             guard responding == .router else { return nil }
             responding = .nobody
-            return resume(serves: serves)
+            return resumeWaiting(serves: serves)
         }
 
         /// The stream's response is complete (a short answer, or the end of its events).
-        mutating func streamEnded(serves: (HTTPRequest) -> Bool) -> StreamEndAction {
+        mutating func streamEnded() -> StreamEndAction {
             responding = .nobody
             if closeAfterResponse || quiescing { return .endAndClose(draining: quiescing) }
-            return .end(resume(serves: serves))
+            return .end
         }
 
         /// The process is shutting down; true when a stream is answered: it ends first, with a
@@ -157,8 +159,8 @@ extension EventStreamChannelHandler {
             }
         }
 
-        /// Takes the parts that waited, in order, until one has to wait again.
-        private mutating func resume(serves: (HTTPRequest) -> Bool) -> Resumption {
+        /// Takes the parts that waited, in order, until one has to wait again, once nobody answers.
+        mutating func resumeWaiting(serves: (HTTPRequest) -> Bool) -> Resumption {
             var resumption = Resumption()
             while let part = waiting.first, let action = take(part, serves: serves) {
                 waiting.removeFirst()

@@ -247,8 +247,7 @@ public final class EventStreamChannelHandler: ChannelDuplexHandler, RemovableCha
     }
 
     private func endResponse(context: ChannelHandlerContext) {
-        let responder = self.responder
-        switch state.streamEnded(serves: { responder.serves($0) }) {
+        switch state.streamEnded() {
         case .endAndClose(let draining):
             // Closed once the last bytes (a drain's `retry: 250`) are out, or after a bound for a
             // client that stopped reading: the stall limit, as for any reader, but never more than
@@ -262,11 +261,12 @@ public final class EventStreamChannelHandler: ChannelDuplexHandler, RemovableCha
                 bound.cancel()
                 channel.close(promise: nil)
             }
-        case .end(let resumption):
+        case .end:
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
             // The end of a long replay may still wait in a full socket: it gets the stall limit too.
             if !context.channel.isWritable { watchStall(context: context) }
-            perform(resumption, context: context)
+            let responder = self.responder
+            perform(state.resumeWaiting { responder.serves($0) }, context: context)
         }
     }
 

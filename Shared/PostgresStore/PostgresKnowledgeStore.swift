@@ -158,7 +158,7 @@ enum SearchSQL: PreparedSQL {
         )
         SELECT c.id, c.lesson_id, l.title, c.heading, c.body, s.rank
         FROM scored s JOIN chunks c ON c.id = s.id JOIN lessons l ON l.id = c.lesson_id
-        ORDER BY s.rank DESC, c.position
+        ORDER BY s.rank DESC, c.position, c.id
         LIMIT $3::int8
         """
 }

@@ -3,10 +3,11 @@ import Synchronization
 
 /// Whether one of our executables is as new as the code it is made of.
 ///
-/// `swift test` compiles the executables' modules (the end-to-end suites declare them as
-/// dependencies) but does not link the executables; run without `swift build` first, the suites
-/// would start the binaries of an earlier build and test old code. The linker's own list of the
-/// objects it linked (`<binary>.product/Objects.LinkFileList`) says which files to compare with.
+/// The end-to-end suites start the binaries, which they declare as dependencies, so `swift test`
+/// builds them first; but `swift test --skip-build`, or a build whose objects changed without a
+/// link (an interrupted one), would start the binaries of an earlier build and test old code.
+/// The linker's own list of the objects it linked (`<binary>.product/Objects.LinkFileList`) says
+/// which files to compare with.
 enum BuiltExecutable {
     /// Paths already found fresh in this test process (each is checked once).
     private static let fresh = Mutex<Set<String>>([])

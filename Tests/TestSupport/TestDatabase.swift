@@ -30,7 +30,6 @@ public enum TestDatabase {
         return "postgres://\(server.username)\(password)@\(server.host):\(server.port)/\(name)?sslmode=disable"
     }
 
-    /// The integers of the first column of a query's rows, on the database `url` names.
     /// How many sessions of `client`'s database wait for a lock, once at least one does or after
     /// 10 s: for tests that hold a row and need another statement to be waiting for it.
     public static func lockWaiters(on client: PostgresClient, logger: Logger) async throws -> Int {
@@ -45,6 +44,7 @@ public enum TestDatabase {
         return waiting
     }
 
+    /// The integers of the first column of a query's rows, on the database `url` names.
     public static func integers(_ sql: String, on url: String) async throws -> [Int] {
         try await withConnection(to: url) { connection in
             var values: [Int] = []

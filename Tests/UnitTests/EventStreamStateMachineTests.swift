@@ -31,9 +31,11 @@ import Testing
         #expect(step2 == .drop)
         let step3 = machine.received(.end(nil), serves: Self.serves)
         #expect(step3 == .drop)
-        let step4 = machine.streamEnded(serves: Self.serves)
-        #expect(step4 == .end(.init()))
+        let step4 = machine.streamEnded()
+        #expect(step4 == .end)
         #expect(machine.responding == .nobody)
+        let resumed = machine.resumeWaiting(serves: Self.serves)
+        #expect(resumed == .init(), "nothing waited")
 
         let health = Self.request("/health")
         let step5 = machine.received(.head(health), serves: Self.serves)
@@ -65,9 +67,21 @@ import Testing
         // A parse error now would put a 400 ahead of the waiting request.
         #expect(machine.closesOnError())
 
-        let ended = machine.streamEnded(serves: Self.serves)
-        #expect(ended == .end(.init(parts: [.forward(.head(health)), .forward(.end(nil))], readComplete: true, passInputClosed: false, read: true)))
+        let ended = machine.streamEnded()
+        #expect(ended == .end)
+        // The end is written before the waiting parts are taken: meanwhile they still wait.
+        #expect(machine.hasWaiting)
+        let next = Self.request("/health/next")
+        let more = machine.received(.head(next), serves: Self.serves)
+        #expect(more == .wait, "a request arriving during the end's flush queues behind the others")
+        let resumed = machine.resumeWaiting(serves: Self.serves)
+        // The read stays held while anything waits.
+        #expect(resumed == .init(parts: [.forward(.head(health)), .forward(.end(nil))], readComplete: true, passInputClosed: false, read: false))
         #expect(machine.responding == .router)
+        // The late request waits for the router's response to end; then the socket is read again.
+        #expect(machine.hasWaiting)
+        let routed = machine.routerResponseEnded(serves: Self.serves)
+        #expect(routed == .init(parts: [.forward(.head(next))], readComplete: true, passInputClosed: false, read: true))
         #expect(!machine.hasWaiting)
         let step12 = machine.readRequested()
         #expect(step12)
@@ -92,6 +106,8 @@ import Testing
         #expect(step16 == .init(parts: [.openStream(stream), .drop]))
         #expect(machine.responding == .stream)
         #expect(machine.hasWaiting)
+        let held = machine.readRequested()
+        #expect(held == false, "the socket is not read while the request behind the stream waits")
         // Only the router's own end counts: a second end changes nothing while the stream answers.
         let step17 = machine.routerResponseEnded(serves: Self.serves)
         #expect(step17 == nil)
@@ -110,8 +126,10 @@ import Testing
         #expect(step18 == .hold)
 
         // The first stream ends: the second opens, and the half-close is passed on after it.
-        let ended = machine.streamEnded(serves: Self.serves)
-        #expect(ended == .end(.init(parts: [.openStream(second), .drop], readComplete: false, passInputClosed: true, read: false)))
+        let ended = machine.streamEnded()
+        #expect(ended == .end)
+        let resumed = machine.resumeWaiting(serves: Self.serves)
+        #expect(resumed == .init(parts: [.openStream(second), .drop], readComplete: false, passInputClosed: true, read: false))
         #expect(machine.responding == .stream)
         #expect(!machine.hasWaiting)
     }
@@ -126,6 +144,12 @@ import Testing
         let step20 = routed.inputClosed()
         #expect(step20 == .pass(closingFirst: false))
         #expect(routed.closesOnError() == false)
+
+        var streaming = Machine(waitingLimit: 4)
+        _ = streaming.received(.head(Self.request("/stream/1")), serves: Self.serves)
+        _ = streaming.received(.end(nil), serves: Self.serves)
+        let step20b = streaming.inputClosed()
+        #expect(step20b == .pass(closingFirst: true), "a stream's browser closed its side: it has left")
     }
 
     @Test func morePartsWaitingThanTheLimitCloseTheConnection() {
@@ -147,7 +171,7 @@ import Testing
         _ = streaming.received(.head(Self.request("/stream/1")), serves: Self.serves)
         let step22 = streaming.quiesce()
         #expect(step22)
-        let step23 = streaming.streamEnded(serves: Self.serves)
+        let step23 = streaming.streamEnded()
         #expect(step23 == .endAndClose(draining: true))
     }
 
@@ -158,7 +182,7 @@ import Testing
         #expect(machine.closeAfterResponse)
         let step24 = machine.received(.head(Self.request("/health")), serves: Self.serves)
         #expect(step24 == .wait)
-        let step25 = machine.streamEnded(serves: Self.serves)
+        let step25 = machine.streamEnded()
         #expect(step25 == .endAndClose(draining: false))
         #expect(machine.hasWaiting)
         machine.release()
