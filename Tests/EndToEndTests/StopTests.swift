@@ -74,7 +74,9 @@ import Testing
     @Test func aQueuedJobStoppedNeverReachesTheModel() async throws {
         // One job at a time: the second waits in the queue behind the first.
         try await withTestSystem(llm: LLMStandIn(chunkDelay: .milliseconds(100)), environment: ["WORKER_CONCURRENCY": "1"]) { system in
-            let first = try await Self.ask(system, "The first, long question")
+            // Its answer repeats the question: about 100 pieces, ten seconds, so that the second
+            // is still queued when stopped, however loaded the machine.
+            let first = try await Self.ask(system, "The first, long question, " + String(repeating: "and more of it, ", count: 25) + "and the end")
             _ = try await readEventStream(first.streamURL) { $0.contains { $0.event == "delta" } }
             let queued = try await Self.ask(system, "The second question, stopped while queued")
             let stop = try await Self.cancel(queued.cancelURL, token: queued.token)
