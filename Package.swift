@@ -160,9 +160,28 @@ let package = Package(
             path: "Shared/LLM"
         ),
         .target(
+            name: "Embeddings",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Shared/Embeddings"
+        ),
+        .target(
+            name: "Retrieval",
+            dependencies: [
+                "Knowledge", "Embeddings",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            path: "Shared/Retrieval"
+        ),
+        .target(
             name: "Assistant",
             dependencies: [
-                "Jobs", "Knowledge", "LLM", "EventLog",
+                "Jobs", "Knowledge", "LLM", "EventLog", "Retrieval",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -245,7 +264,7 @@ let package = Package(
         .executableTarget(
             name: "Worker",
             dependencies: [
-                "Jobs", "Knowledge", "EventLog", "LLM", "Assistant", "HTTPSupport", "ServiceSupport", "Settings",
+                "Jobs", "Knowledge", "EventLog", "LLM", "Embeddings", "Retrieval", "Assistant", "HTTPSupport", "ServiceSupport", "Settings",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -287,7 +306,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "Jobs", "Knowledge", "EventLog", "PostgresStore", "SQLiteStore", "SSE", "UserAuth",
+                "Jobs", "Knowledge", "EventLog", "PostgresStore", "SQLiteStore", "SSE", "UserAuth", "Embeddings",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
@@ -316,7 +335,7 @@ let package = Package(
         .testTarget(
             name: "StoreTests",
             dependencies: [
-                "Jobs", "Knowledge", "PostgresStore", "EventLog", "Spool", "PostgresEventLog", "SSE", "TestSupport",
+                "Jobs", "Knowledge", "PostgresStore", "EventLog", "Spool", "PostgresEventLog", "SSE", "TestSupport", "Retrieval",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],

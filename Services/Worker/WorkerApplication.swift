@@ -6,6 +6,7 @@ import Jobs
 import LLM
 import Logging
 import Prometheus
+import Retrieval
 import ServiceSupport
 import EventLog
 
@@ -29,6 +30,12 @@ enum WorkerApplication {
             engine = OfflineAnswerEngine(pace: settings.offlinePace)
         }
 
+        let embedder = settings.embeddings.embedder(logger: logger)
+        if let embedder {
+            logger.info("hybrid retrieval: full text and embeddings", metadata: ["model": "\(embedder.model)", "mode": "\(settings.embeddings.mode.rawValue)"])
+        }
+        let retriever = Retriever(knowledge: connection.knowledge, embedder: embedder, mode: settings.embeddings.mode, logger: logger)
+
         let doorbells = WorkerDoorbells()
         let cancellations = JobCancellations(store: connection.store, bell: doorbells.cancellations, logger: logger)
         var workerConfiguration = JobWorker.Configuration()
@@ -41,7 +48,7 @@ enum WorkerApplication {
         let worker = JobWorker(
             store: connection.store,
             handler: AssistantJobHandler(
-                store: connection.store, knowledge: connection.knowledge, events: events, engine: engine, pace: settings.deltaPace, logger: logger
+                store: connection.store, retriever: retriever, events: events, engine: engine, pace: settings.deltaPace, logger: logger
             ),
             doorbell: doorbells.work,
             cancellations: cancellations,
@@ -63,12 +70,19 @@ enum WorkerApplication {
         let router = Router(context: TutorlineRequestContext.self)
         router.add(middleware: APIErrorMiddleware())
         router.addOperationalRoutes(metrics: metrics) { try await connection.store.ping() }
-        return Application(
+        var app = Application(
             router: router,
             server: settings.common.httpServer(),
             configuration: settings.common.serverConfiguration(name: "tutorline-worker"),
             services: services,
             logger: logger
         )
+        if embedder != nil {
+            // A database that cannot hold vectors would leave every question to full text: stop
+            // at start with what to do instead.
+            let knowledge = connection.knowledge
+            app.beforeServerStarts { try await knowledge.checkVectorSupport() }
+        }
+        return app
     }
 }

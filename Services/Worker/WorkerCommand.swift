@@ -2,6 +2,7 @@ import ArgumentParser
 import Hummingbird
 import Knowledge
 import Logging
+import Retrieval
 import ServiceSupport
 import Settings
 
@@ -28,6 +29,7 @@ extension WorkerCommand {
 
         func run() async throws {
             let common = try exitOnSettingsError { try CommonSettings(reader: SettingsReader(), defaultPort: 8082) }
+            let embeddings = try exitOnSettingsError { try EmbeddingsSettings(reader: SettingsReader()) }
             common.logFormat.bootstrap(level: common.logLevel)
             let logger = Logger(label: "tutorline-worker")
             let content: KnowledgeContent
@@ -41,6 +43,10 @@ extension WorkerCommand {
                 try await connection.migrate()
                 let summary = try await connection.knowledge.ingest(content)
                 logger.info("content ingested", metadata: ["directory": "\(directory)", "summary": "\(summary)"])
+                if let embedder = embeddings.ingestEmbedder(logger: logger) {
+                    let report = try await EmbeddingIndexer(knowledge: connection.knowledge, embedder: embedder, logger: logger).run()
+                    logger.info("chunks embedded", metadata: ["model": "\(embedder.model)", "summary": "\(report)"])
+                }
             }
         }
     }

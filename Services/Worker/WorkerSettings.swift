@@ -33,12 +33,14 @@ struct WorkerSettings: Sendable {
     )
 
     static let all: [Setting] = CommonSettings.settings(defaultPort: 8082) + EventLogSettings.all + [
-        spoolDir, llmBaseURL, llmAPIKey, llmModel, llmTimeout, llmIdleTimeout, llmMaxTokens, offlinePace, deltaPace, concurrency, lease, rescueInterval, pollInterval, retryBase, shutdownGrace, spoolRetention,
-        jobRetention,
+        spoolDir, llmBaseURL, llmAPIKey, llmModel, llmTimeout, llmIdleTimeout, llmMaxTokens,
+    ] + EmbeddingsSettings.all + [
+        offlinePace, deltaPace, concurrency, lease, rescueInterval, pollInterval, retryBase, shutdownGrace, spoolRetention, jobRetention,
     ]
 
     var common: CommonSettings
     var eventLog: EventLogSettings
+    var embeddings: EmbeddingsSettings
     /// `nil`: the offline answer engine.
     var llmBaseURL: String?
     var offlinePace: Duration
@@ -63,6 +65,7 @@ struct WorkerSettings: Sendable {
     init(reader: SettingsReader) throws {
         common = try CommonSettings(reader: reader, defaultPort: 8082)
         eventLog = try EventLogSettings(reader: reader, database: common.database)
+        embeddings = try EmbeddingsSettings(reader: reader)
         // Measured (docs/BENCHMARKS.md): at 50 ms a model's pieces cost half the statements of 15 ms.
         deltaPace = (reader.string(Self.deltaPace) ?? "").isEmpty
             ? .milliseconds(eventLog.kind == .postgres ? 50 : 15) : .milliseconds(try reader.int(Self.deltaPace, in: 0...1_000))

@@ -4,13 +4,14 @@ import Knowledge
 import Logging
 import Metrics
 import EventLog
+import Retrieval
 
 /// The worker's handler: retrieves the material and the conversation, answers with an
 /// ``AnswerEngine`` while streaming into the job's event log, then records the result in the
 /// store and, after that, appends the terminal event.
 public struct AssistantJobHandler: JobHandler {
     let store: any JobStore
-    let knowledge: any KnowledgeStore
+    let retriever: Retriever
     let events: any EventLog
     let engine: any AnswerEngine
     /// Pieces closer together than this go out as one delta (``AnswerSpooler``).
@@ -22,12 +23,12 @@ public struct AssistantJobHandler: JobHandler {
     let historyCount = 6
 
     public init(
-        store: any JobStore, knowledge: any KnowledgeStore, events: any EventLog, engine: any AnswerEngine,
+        store: any JobStore, retriever: Retriever, events: any EventLog, engine: any AnswerEngine,
         pace: Duration = AnswerSpooler.defaultPace, logger: Logger
     ) {
         self.pace = pace
         self.store = store
-        self.knowledge = knowledge
+        self.retriever = retriever
         self.events = events
         self.engine = engine
         self.logger = logger
@@ -110,7 +111,7 @@ public struct AssistantJobHandler: JobHandler {
             scope = .landing
         }
         do {
-            let excerpts = try await knowledge.search(job.question, scope: scope, limit: excerptCount)
+            let excerpts = try await retriever.retrieve(job.question, scope: scope, limit: excerptCount)
             if excerpts.isEmpty {
                 logger.notice("retrieval found no material", metadata: ["job": "\(job.id.lowercasedString)", "scope": "\(scope.key)"])
                 Counter(label: "tutorline_retrieval_empty_total", dimensions: [("assistant", job.kind.rawValue)]).increment()

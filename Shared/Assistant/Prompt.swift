@@ -29,9 +29,10 @@ public enum Prompt {
         if context.excerpts.isEmpty {
             material = "No course material matched this question. Say plainly that the materials do not cover it; do not invent an answer."
         } else {
-            material = "Answer only from these excerpts of the materials. If they do not answer the question, say so instead of guessing. Name the lesson you draw on.\n\n"
+            // Each excerpt names its source (the lesson or page, then the section), best match first.
+            material = "Answer only from these excerpts of the materials, most relevant first. If they do not answer the question, say so instead of guessing. Name the lesson you draw on.\n\n"
                 + context.excerpts.enumerated().map { index, excerpt in
-                    "[\(index + 1)] \(excerpt.heading)\n\(excerpt.body)"
+                    "[\(index + 1)] Source: \(excerpt.lessonTitle)\nSection: \(excerpt.heading)\n\(excerpt.body)"
                 }.joined(separator: "\n\n")
         }
         return """

@@ -9,6 +9,25 @@ public protocol KnowledgeStore: Sendable {
     /// replaced, lessons no longer present are removed.
     func ingest(_ content: KnowledgeContent) async throws -> IngestReport
 
-    /// The best-ranked chunks for a question within a scope.
+    /// The best-ranked chunks for a question's words within a scope (full-text search).
     func search(_ question: String, scope: KnowledgeScope, limit: Int) async throws -> [RetrievedChunk]
+
+    // MARK: Vectors
+
+    /// Throws ``KnowledgeStoreError/Code/vectorsUnavailable``, saying what to do, when the database
+    /// cannot store vectors.
+    func checkVectorSupport() async throws
+
+    /// Chunk texts with no vector from `model`, at most `limit` of them.
+    func pendingEmbeddings(model: String, limit: Int) async throws -> [PendingEmbedding]
+
+    /// Stores vectors computed by `model`.
+    func saveEmbeddings(_ embeddings: [ChunkEmbedding], model: String) async throws
+
+    /// Deletes the vectors of other models and of texts no chunk holds any more; returns how many.
+    func pruneEmbeddings(keeping model: String) async throws -> Int
+
+    /// The chunks of a scope closest in meaning to a question's vector, closest first; `rank` is
+    /// the cosine similarity.
+    func nearest(to vector: EmbeddingVector, model: String, scope: KnowledgeScope, limit: Int) async throws -> [RetrievedChunk]
 }

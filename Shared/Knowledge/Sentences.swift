@@ -48,6 +48,6 @@ public enum Sentences {
         "where", "which", "who", "why", "with", "this", "that", "these", "those", "from", "into", "about", "does", "did",
         "was", "were", "will", "would", "should", "could", "there", "their", "them", "then", "than", "its", "our", "out",
         "use", "using", "used", "get", "way", "one", "also", "more", "most", "some", "such", "only", "other", "just",
-        "like", "tell", "explain", "mean", "means", "between", "need", "make", "much", "many", "each", "very", "is",
+        "like", "tell", "explain", "mean", "means", "between", "need", "make", "much", "many", "each", "very", "is", "it",
     ]
 }

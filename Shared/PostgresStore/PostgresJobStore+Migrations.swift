@@ -138,6 +138,14 @@ extension PostgresJobStore {
             """,
             "CREATE INDEX jobs_active_by_user ON jobs (user_id) WHERE status IN ('QUEUED', 'PROCESSING')",
         ]),
+        Migration(version: 7, statements: [
+            // Hybrid search: chunks learn their text's hash, which keys its vector. The lessons'
+            // hashes are cleared so that the next ingest rewrites every chunk with one. The vectors'
+            // table needs pgvector, which may be missing: `ensureVectorSchema` makes it.
+            "ALTER TABLE chunks ADD COLUMN content_hash TEXT NOT NULL DEFAULT ''",
+            "UPDATE lessons SET content_hash = ''",
+            "CREATE INDEX chunks_by_content ON chunks (scope, content_hash)",
+        ]),
     ]
 
     /// An arbitrary constant naming the advisory lock that serializes migrations.
@@ -151,6 +159,7 @@ extension PostgresJobStore {
                 try await connection.query("SELECT pg_advisory_lock(\(Self.migrationLockKey))", logger: logger)
                 do {
                     try await applyMissingMigrations(on: connection)
+                    try await ensureVectorSchema(on: connection)
                 } catch {
                     _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.migrationLockKey))", logger: logger)
                     throw error

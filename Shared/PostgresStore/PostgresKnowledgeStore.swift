@@ -92,8 +92,8 @@ public struct PostgresKnowledgeStore: KnowledgeStore {
                 for chunk in chunks {
                     try await connection.query(
                         """
-                        INSERT INTO chunks (id, lesson_id, scope, position, heading, body)
-                        VALUES (\(chunk.id), \(lesson.id), \(scope.key), \(chunk.position), \(chunk.heading), \(chunk.body))
+                        INSERT INTO chunks (id, lesson_id, scope, position, heading, body, content_hash)
+                        VALUES (\(chunk.id), \(lesson.id), \(scope.key), \(chunk.position), \(chunk.heading), \(chunk.body), \(chunk.contentHash))
                         """,
                         logger: logger
                     )

@@ -152,6 +152,26 @@ public struct SQLiteDatabase: Sendable {
                     """
             )
         }
+        // Vectors of chunk texts, by the model that made them (hybrid search). Chunks learn their
+        // text's hash; the lessons' hashes are cleared so that the next ingest rewrites every chunk
+        // with one.
+        migrator.registerMigration("v5-embeddings") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE chunks ADD COLUMN content_hash TEXT NOT NULL DEFAULT '';
+                    UPDATE lessons SET content_hash = '';
+                    CREATE INDEX chunks_by_content ON chunks (scope, content_hash);
+                    CREATE TABLE chunk_embeddings (
+                        scope TEXT NOT NULL,
+                        model TEXT NOT NULL,
+                        content_hash TEXT NOT NULL,
+                        dimensions INTEGER NOT NULL,
+                        vector BLOB NOT NULL,
+                        PRIMARY KEY (scope, model, content_hash)
+                    ) WITHOUT ROWID;
+                    """
+            )
+        }
         try migrator.migrate(pool)
     }
 }

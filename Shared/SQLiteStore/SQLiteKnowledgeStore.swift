@@ -76,8 +76,8 @@ public struct SQLiteKnowledgeStore: KnowledgeStore {
             try deleteChunks(db, lesson: lesson.id)
             for chunk in lesson.chunks {
                 try db.execute(
-                    sql: "INSERT INTO chunks (id, lesson_id, scope, position, heading, body) VALUES (?, ?, ?, ?, ?, ?)",
-                    arguments: [chunk.id, lesson.id, scope.key, chunk.position, chunk.heading, chunk.body]
+                    sql: "INSERT INTO chunks (id, lesson_id, scope, position, heading, body, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    arguments: [chunk.id, lesson.id, scope.key, chunk.position, chunk.heading, chunk.body, chunk.contentHash]
                 )
                 try db.execute(
                     sql: "INSERT INTO chunks_search (heading, body, chunk_id, scope) VALUES (?, ?, ?, ?)",

@@ -22,6 +22,18 @@ extension StoreKind {
     }
 }
 
+extension StoreKind {
+    /// Runs `body` with a migrated, empty knowledge store of this kind that can hold vectors:
+    /// Postgres on the test server with pgvector.
+    public func withVectorKnowledgeStore<T: Sendable>(_ body: @Sendable (any KnowledgeStore) async throws -> T) async throws -> T {
+        guard self == .postgres else { return try await withKnowledgeStore(body) }
+        return try await withPostgresClient(url: try await TestDatabase.create(on: .pgvector)) { client, _ in
+            try await PostgresJobStore(client: client, logger: Logger(label: "test")).migrate()
+            return try await body(PostgresKnowledgeStore(client: client, logger: Logger(label: "test")))
+        }
+    }
+}
+
 /// The repository's sample content, loaded.
 public func sampleContent() throws -> KnowledgeContent {
     try ContentLoader().load(directory: TestSystem.contentDirectory)

@@ -8,22 +8,34 @@ import PostgresStore
 /// Tests that need Postgres fail, never skip, when it is missing: `scripts/test.sh` starts one.
 public enum TestDatabase {
     public struct Missing: Error, CustomStringConvertible {
+        var variable = "TEST_DATABASE_URL"
+
         public var description: String {
-            "TEST_DATABASE_URL is not set: run the tests with scripts/test.sh, which starts a throwaway Postgres"
+            "\(variable) is not set: run the tests with scripts/test.sh, which starts a throwaway Postgres (and one with pgvector)"
         }
     }
 
-    /// The admin URL of the test server.
-    public static func serverURL() throws -> PostgresURL {
-        guard let raw = ProcessInfo.processInfo.environment["TEST_DATABASE_URL"], let url = PostgresURL(raw) else {
-            throw Missing()
+    /// Which test server a database is made on.
+    public enum Server: Sendable {
+        /// Debian's Postgres, as deployments run it (`TEST_DATABASE_URL`).
+        case standard
+        /// A Postgres with pgvector, for hybrid search (`TEST_PGVECTOR_DATABASE_URL`).
+        case pgvector
+
+        var variable: String { self == .standard ? "TEST_DATABASE_URL" : "TEST_PGVECTOR_DATABASE_URL" }
+    }
+
+    /// The admin URL of a test server.
+    public static func serverURL(_ server: Server = .standard) throws -> PostgresURL {
+        guard let raw = ProcessInfo.processInfo.environment[server.variable], let url = PostgresURL(raw) else {
+            throw Missing(variable: server.variable)
         }
         return url
     }
 
     /// Creates an empty database and returns its URL.
-    public static func create() async throws -> String {
-        let server = try serverURL()
+    public static func create(on server: Server = .standard) async throws -> String {
+        let server = try serverURL(server)
         let name = "tl_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16))"
         try await execute("CREATE DATABASE \(name)", on: server)
         let password = server.password.map { ":\($0)" } ?? ""

@@ -1,0 +1,64 @@
+import AsyncHTTPClient
+import Embeddings
+import Logging
+import Retrieval
+import Settings
+
+/// The embeddings API, read by the worker and by its ingest command. Off unless a model is named.
+struct EmbeddingsSettings: Sendable {
+    static let baseURL = Setting("EMBEDDINGS_BASE_URL", default: "", "OpenAI-compatible API base for /embeddings (default: LLM_BASE_URL)")
+    static let apiKey = Setting("EMBEDDINGS_API_KEY", default: "", "API key for the embeddings API (default: LLM_API_KEY)", secret: true)
+    static let model = Setting(
+        "EMBEDDINGS_MODEL", default: "",
+        "embedding model, e.g. text-embedding-3-small; set: hybrid search (words and meaning); unset: full-text search only"
+    )
+    static let timeout = Setting(
+        "EMBEDDINGS_TIMEOUT_SECONDS", default: "3", "longest a question's embedding may take before it is searched by its words only"
+    )
+    static let mode = Setting("RETRIEVAL_MODE", default: "hybrid", "with EMBEDDINGS_MODEL: hybrid, vector or full_text")
+    static let all = [baseURL, apiKey, model, timeout, mode]
+
+    /// `nil`: no embeddings, full-text search only.
+    var client: EmbeddingsClient.Configuration?
+    var mode: RetrievalMode
+
+    init(reader: SettingsReader) throws {
+        let rawMode = try reader.required(Self.mode)
+        guard let mode = RetrievalMode(rawValue: rawMode) else {
+            throw SettingsError(Self.mode.name, "must be hybrid, vector or full_text, got \"\(rawMode)\"")
+        }
+        self.mode = mode
+        let model = reader.string(Self.model) ?? ""
+        guard !model.isEmpty else {
+            client = nil
+            return
+        }
+        let ownURL = reader.string(Self.baseURL) ?? ""
+        let baseURL = ownURL.isEmpty ? (reader.string(WorkerSettings.llmBaseURL) ?? "") : ownURL
+        guard baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://") else {
+            throw SettingsError(
+                Self.baseURL.name, baseURL.isEmpty ? "EMBEDDINGS_MODEL is set: set EMBEDDINGS_BASE_URL (or LLM_BASE_URL) too" : "must be an http:// or https:// URL"
+            )
+        }
+        let ownKey = reader.string(Self.apiKey) ?? ""
+        var client = EmbeddingsClient.Configuration(
+            baseURL: baseURL, apiKey: ownKey.isEmpty ? reader.string(WorkerSettings.llmAPIKey) : ownKey, model: model
+        )
+        client.timeout = try reader.seconds(Self.timeout, in: 0.1...600)
+        self.client = client
+    }
+
+    /// The client for questions; `nil` without a model.
+    func embedder(logger: Logger) -> EmbeddingsClient? {
+        client.map { EmbeddingsClient(http: .shared, configuration: $0, logger: logger) }
+    }
+
+    /// The client for the ingest: whole batches of chunks, so a longer timeout than a question's.
+    func ingestEmbedder(logger: Logger) -> EmbeddingsClient? {
+        client.map { configuration in
+            var configuration = configuration
+            configuration.timeout = max(configuration.timeout, .seconds(120))
+            return EmbeddingsClient(http: .shared, configuration: configuration, logger: logger)
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+
+/// A text's embedding, scaled to unit length so that the dot product of two is their cosine
+/// similarity.
+public struct EmbeddingVector: Sendable, Equatable {
+    public private(set) var values: [Float]
+
+    /// Scales `values` to unit length; `nil` when they are empty, all zero, or not finite.
+    public init?(_ values: [Float]) {
+        var squares: Float = 0
+        for value in values { squares += value * value }
+        let length = squares.squareRoot()
+        guard !values.isEmpty, length.isFinite, length > 0 else { return nil }
+        self.values = values.map { $0 / length }
+    }
+
+    /// Values already of unit length, as stored.
+    init(normalized values: [Float]) {
+        self.values = values
+    }
+
+    public var dimensions: Int { values.count }
+
+    /// The cosine similarity with `other`; 0 when the dimensions differ.
+    public func similarity(to other: EmbeddingVector) -> Float {
+        guard values.count == other.values.count else { return 0 }
+        var sum: Float = 0
+        for index in values.indices { sum += values[index] * other.values[index] }
+        return sum
+    }
+
+    /// Little-endian 32-bit floats, as SQLite stores them.
+    public var data: Data {
+        var data = Data(capacity: values.count * 4)
+        for value in values {
+            withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) }
+        }
+        return data
+    }
+
+    /// Reads ``data``; `nil` when its length is not a whole number of floats.
+    public init?(data: Data) {
+        guard !data.isEmpty, data.count % 4 == 0 else { return nil }
+        var values: [Float] = []
+        values.reserveCapacity(data.count / 4)
+        data.withUnsafeBytes { raw in
+            for offset in stride(from: 0, to: raw.count, by: 4) {
+                values.append(Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self))))
+            }
+        }
+        self.init(normalized: values)
+    }
+
+    /// pgvector's text form, `[0.1,0.2,...]`.
+    public var literal: String {
+        "[" + values.map { "\($0)" }.joined(separator: ",") + "]"
+    }
+
+    /// Reads pgvector's text form.
+    public init?(literal: String) {
+        let inner = literal.trimmingCharacters(in: CharacterSet(charactersIn: "[] "))
+        let values = inner.split(separator: ",").compactMap { Float($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty else { return nil }
+        self.init(normalized: values)
+    }
+}

@@ -1,0 +1,74 @@
+import Embeddings
+import Knowledge
+import Logging
+import Metrics
+
+/// Finds the material for a question: full-text search, and, with an embedder, the chunks
+/// closest in meaning, fused into one ranking.
+///
+/// One embedding request per question. When it fails or times out, the question is answered from
+/// full-text search alone: counted (`tutorline_retrieval_degraded_total`) and logged, never a
+/// failed job.
+public struct Retriever: Sendable {
+    let knowledge: any KnowledgeStore
+    let embedder: (any Embedder)?
+    let mode: RetrievalMode
+    let fusion: RankFusion
+    /// How many chunks each search contributes to the fusion.
+    let candidates: Int
+    let logger: Logger
+
+    public init(
+        knowledge: any KnowledgeStore, embedder: (any Embedder)?, mode: RetrievalMode = .hybrid, fusion: RankFusion = RankFusion(),
+        candidates: Int = 20, logger: Logger
+    ) {
+        self.knowledge = knowledge
+        self.embedder = embedder
+        self.mode = embedder == nil ? .fullText : mode
+        self.fusion = fusion
+        self.candidates = candidates
+        self.logger = logger
+    }
+
+    /// The best `limit` chunks for `question` within `scope`, best first.
+    public func retrieve(_ question: String, scope: KnowledgeScope, limit: Int) async throws -> [RetrievedChunk] {
+        guard let embedder, mode != .fullText else {
+            return try await knowledge.search(question, scope: scope, limit: limit)
+        }
+        if mode == .vector {
+            if let meaning = await nearest(question, embedder: embedder, scope: scope, limit: limit) { return meaning }
+            return try await knowledge.search(question, scope: scope, limit: limit)
+        }
+        // Both searches at once: the embedding request is the slow part.
+        async let byWords = knowledge.search(question, scope: scope, limit: candidates)
+        let meaning = await nearest(question, embedder: embedder, scope: scope, limit: candidates)
+        let words = try await byWords
+        guard let meaning else { return Array(words.prefix(limit)) }
+        return fusion.fuse([words, meaning], limit: limit)
+    }
+
+    /// The chunks closest to the question's vector; `nil` when the question could not be embedded
+    /// or the vectors searched.
+    private func nearest(_ question: String, embedder: any Embedder, scope: KnowledgeScope, limit: Int) async -> [RetrievedChunk]? {
+        let reason: String
+        let detail: String
+        do throws(EmbeddingsError) {
+            let vectors = try await embedder.embed([question])
+            guard let values = vectors.first, let vector = EmbeddingVector(values) else {
+                throw EmbeddingsError(.malformedResponse, "The embeddings API returned an empty vector.")
+            }
+            do {
+                return try await knowledge.nearest(to: vector, model: embedder.model, scope: scope, limit: limit)
+            } catch {
+                reason = "vector_search_failed"
+                detail = "\(error)"
+            }
+        } catch {
+            reason = error.code.rawValue
+            detail = error.message
+        }
+        Counter(label: "tutorline_retrieval_degraded_total", dimensions: [("reason", reason)]).increment()
+        logger.warning("retrieval by meaning failed: searching by words only", metadata: ["reason": "\(reason)", "error": "\(detail)"])
+        return nil
+    }
+}
