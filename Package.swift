@@ -291,7 +291,8 @@ let package = Package(
         .executableTarget(
             name: "Bench",
             dependencies: [
-                "TestSupport", "SSE", "EventLog", "Spool", "PostgresEventLog", "StreamTokens",
+                "TestSupport", "SSE", "EventLog", "Spool", "PostgresEventLog", "StreamTokens", "Knowledge", "Embeddings", "Retrieval",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -356,7 +357,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "TestSupport", "EventLog", "StreamTokens", "SSE", "UserAuth",
+                "TestSupport", "EventLog", "StreamTokens", "SSE", "UserAuth", "Knowledge",
                 // The executables these suites start (never imported): built before the suites run.
                 "Gateway", "Worker", "Stream",
             ],

@@ -31,6 +31,10 @@ import UserAuth
         ("tutorline-stream", ["DATABASE_URL": postgres, "STREAM_TOKEN_SECRET": String(repeating: "s", count: 40), "EVENT_LOG": "postgres", "DATABASE_LISTEN_URL": "mysql://x"], "DATABASE_LISTEN_URL"),
         ("tutorline-stream", ["STREAM_EVENT_LOG_LOST_SECONDS": "0"], "STREAM_EVENT_LOG_LOST_SECONDS"),
         ("tutorline-worker", ["DELTA_PACE_MS": "soon"], "DELTA_PACE_MS"),
+        ("tutorline-worker", ["LLM_BASE_URL": "", "EMBEDDINGS_MODEL": "text-embedding-3-small"], "EMBEDDINGS_BASE_URL"),
+        ("tutorline-worker", ["EMBEDDINGS_MODEL": "m", "EMBEDDINGS_BASE_URL": "ftp://x"], "EMBEDDINGS_BASE_URL"),
+        ("tutorline-worker", ["EMBEDDINGS_MODEL": "m", "EMBEDDINGS_BASE_URL": "http://x", "EMBEDDINGS_TIMEOUT_SECONDS": "0"], "EMBEDDINGS_TIMEOUT_SECONDS"),
+        ("tutorline-worker", ["RETRIEVAL_MODE": "magic"], "RETRIEVAL_MODE"),
     ])
     func aBadSettingStopsTheProcessWithOneLine(executable: String, environment: [String: String], variable: String) async throws {
         let folder = NSTemporaryDirectory() + "tutorline-config-\(UUID().uuidString.prefix(8))"

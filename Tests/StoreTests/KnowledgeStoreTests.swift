@@ -6,7 +6,7 @@ import Testing
 /// Ingestion, course resolution and retrieval, against each store kind.
 @Suite struct KnowledgeStoreTests {
     static let kinds = StoreKind.allCases
-    static let courseId = UUID(uuidString: "5b0f6c1e-3c2a-4e8d-9a51-2f7d4c8e1a90")!
+    static let courseId = RetrievalQuestion.sampleCourseId
 
     static func tinyContent(lessonBody: String = "## Tokens\n\nA token is a piece of a word.") -> KnowledgeContent {
         let course = Course(id: UUID(uuidString: "11111111-2222-3333-4444-555555555555")!, slug: "tiny-course", title: "Tiny", aliases: ["Old-Tiny"])
@@ -85,8 +85,7 @@ import Testing
     /// top three for nearly all (by the set's bar).
     @Test(arguments: kinds, [QuestionSet.worded, .paraphrased])
     func retrievalFindsTheLessonThatHoldsTheAnswer(kind: StoreKind, set: QuestionSet) async throws {
-        let rows = try String(contentsOfFile: TestSystem.contentDirectory + "/" + set.file, encoding: .utf8)
-            .split(separator: "\n").dropFirst().map { $0.split(separator: "\t").map(String.init) }.filter { $0.count == 3 }
+        let rows = try RetrievalQuestion.load(set.file)
         #expect(rows.count >= 26)
         let (atOne, atThree, misses) = try await kind.withKnowledgeStore { store in
             _ = try await store.ingest(try sampleContent())
@@ -94,12 +93,10 @@ import Testing
             var atThree = 0
             var misses: [String] = []
             for row in rows {
-                let scope: KnowledgeScope = row[0] == "landing" ? .landing : .course(Self.courseId)
-                let titles = try await store.search(row[1], scope: scope, limit: 10).map(\.lessonTitle)
-                var ranked: [String] = []
-                for title in titles where !ranked.contains(title) { ranked.append(title) }
-                if ranked.first == row[2] { atOne += 1 }
-                if ranked.prefix(3).contains(row[2]) { atThree += 1 } else { misses.append("\(row[1]) → \(ranked.prefix(3))") }
+                let found = try await store.search(row.question, scope: row.scope, limit: 10)
+                let position = row.position(in: found)
+                if position == 0 { atOne += 1 }
+                if let position, position < 3 { atThree += 1 } else { misses.append("\(row.question) → \(found.prefix(3).map(\.lessonTitle))") }
             }
             return (atOne, atThree, misses)
         }

@@ -27,12 +27,14 @@ public struct TestSystem: Sendable {
     /// - Parameter eventLog: `.postgres` runs the system as instances without a shared disk would:
     ///   `EVENT_LOG=postgres`, and the worker and the stream service each given a spool folder of
     ///   their own, which must stay empty.
+    /// - Parameter postgresServer: `.pgvector` for a system with embeddings on Postgres.
     public static func start(
-        llm: LLMStandIn, store: StoreKind = .postgres, eventLog: EventLogKind = .spool, environment extra: [String: String] = [:]
+        llm: LLMStandIn, store: StoreKind = .postgres, eventLog: EventLogKind = .spool, postgresServer: TestDatabase.Server = .standard,
+        environment extra: [String: String] = [:]
     ) async throws -> TestSystem {
         let workDir = NSTemporaryDirectory() + "tutorline-test-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: workDir, withIntermediateDirectories: true)
-        let databaseURL = store == .postgres ? try await TestDatabase.create() : "sqlite:\(workDir)/db/tutorline.sqlite"
+        let databaseURL = store == .postgres ? try await TestDatabase.create(on: postgresServer) : "sqlite:\(workDir)/db/tutorline.sqlite"
         // A benchmark may put the spool elsewhere (a tmpfs) through the environment.
         let spoolDir = extra["SPOOL_DIR"] ?? workDir + "/spool"
         var streamTokenSecret = "stream-secret-" + UUID().uuidString
@@ -125,12 +127,13 @@ public func withTestSystem<T: Sendable>(
     llm: LLMStandIn = LLMStandIn(),
     store: StoreKind = .postgres,
     eventLog: EventLogKind = .spool,
+    postgresServer: TestDatabase.Server = .standard,
     environment: [String: String] = [:],
     _ body: (TestSystem) async throws -> T
 ) async throws -> T {
     try await llm.start()
     defer { llm.stop() }
-    let system = try await TestSystem.start(llm: llm, store: store, eventLog: eventLog, environment: environment)
+    let system = try await TestSystem.start(llm: llm, store: store, eventLog: eventLog, postgresServer: postgresServer, environment: environment)
     do {
         let value = try await body(system)
         if eventLog == .postgres {

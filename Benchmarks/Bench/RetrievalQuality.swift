@@ -1,0 +1,147 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Embeddings
+import Foundation
+import Knowledge
+import Logging
+import Retrieval
+import TestSupport
+
+/// Hit rates of full-text, vector and hybrid retrieval on both question sets and both stores,
+/// with a real embedding model behind an OpenAI-compatible `/embeddings` API, the time retrieval
+/// takes per question, and the cost of exact vector search in a scope of 10,000 chunks.
+struct RetrievalQuality: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retrieval",
+        abstract: "Retrieval hit rates and time per question with a real embedding model (Benchmarks/embeddings_server.py serves one).",
+        discussion: "Postgres needs TEST_PGVECTOR_DATABASE_URL, a server with pgvector (scripts/with-postgres.sh starts one)."
+    )
+
+    @Option(help: "The embeddings API base.") var embeddingsURL = "http://127.0.0.1:8090/v1"
+    @Option(help: "The embedding model's name.") var model = "all-MiniLM-L6-v2"
+    @Option(help: "Comma-separated: postgres, sqlite.") var stores = "sqlite,postgres"
+    @Option(help: "Chunks in the synthetic scope whose exact vector search is timed; 0 skips it.") var scale = 10_000
+    @Option(help: "Fusion constants k compared beside the kept one (60).") var compareK = "10,30,100"
+
+    static let sets = ["retrieval-questions.tsv", "retrieval-questions-paraphrased.tsv"]
+
+    func run() async throws {
+        let logger = Logger(label: "bench")
+        var configuration = EmbeddingsClient.Configuration(baseURL: embeddingsURL, apiKey: nil, model: model)
+        configuration.timeout = .seconds(120)
+        let embedder = EmbeddingsClient(http: .shared, configuration: configuration, logger: logger)
+        let questionSets = try Self.sets.map { ($0, try RetrievalQuestion.load($0)) }
+        let kinds = try stores.split(separator: ",").map { name in
+            guard let kind = StoreKind(rawValue: String(name)) else { throw ValidationError("--stores: postgres or sqlite") }
+            return kind
+        }
+        let variants = compareK.split(separator: ",").compactMap { Double($0) }
+        for kind in kinds {
+            try await kind.withVectorKnowledgeStore { store in
+                _ = try await store.ingest(try sampleContent())
+                let clock = ContinuousClock()
+                let started = clock.now
+                let report = try await EmbeddingIndexer(knowledge: store, embedder: embedder, logger: logger).run()
+                print("\(kind.rawValue): sample content indexed: \(report) in \(Self.milliseconds(clock.now - started)) ms")
+                print("| store | set | mode | questions | hit@1 | hit@3 | retrieval p50 | p99 |")
+                print("|---|---|---|---|---|---|---|---|")
+                for (file, questions) in questionSets {
+                    for mode in RetrievalMode.allCases {
+                        let retriever = Retriever(knowledge: store, embedder: embedder, mode: mode, logger: logger)
+                        let result = try await Self.measure(questions, retriever: retriever)
+                        print("| \(kind.rawValue) | \(file) | \(mode.rawValue) | \(result.row) |")
+                    }
+                    for k in variants {
+                        let retriever = Retriever(knowledge: store, embedder: embedder, fusion: RankFusion(k: k), logger: logger)
+                        let result = try await Self.measure(questions, retriever: retriever)
+                        print("| \(kind.rawValue) | \(file) | hybrid, k = \(Int(k)) | \(result.row) |")
+                    }
+                }
+            }
+            if scale > 0 { try await measureScale(kind) }
+        }
+    }
+
+    struct Result {
+        var questions: Int
+        var atOne = 0
+        var atThree = 0
+        var times: [Duration] = []
+        var misses: [String] = []
+
+        var row: String {
+            let sorted = times.sorted()
+            func at(_ fraction: Double) -> String {
+                RetrievalQuality.milliseconds(sorted[min(sorted.count - 1, Int(Double(sorted.count) * fraction))]) + " ms"
+            }
+            return "\(questions) | \(atOne) (\(String(format: "%.2f", Double(atOne) / Double(questions)))) | \(atThree) (\(String(format: "%.2f", Double(atThree) / Double(questions)))) | \(at(0.5)) | \(at(0.99))"
+        }
+    }
+
+    static func measure(_ questions: [RetrievalQuestion], retriever: Retriever) async throws -> Result {
+        var result = Result(questions: questions.count)
+        let clock = ContinuousClock()
+        for question in questions {
+            let started = clock.now
+            // Five chunks, as the worker asks for.
+            let found = try await retriever.retrieve(question.question, scope: question.scope, limit: 5)
+            result.times.append(clock.now - started)
+            let position = question.position(in: found)
+            if position == 0 { result.atOne += 1 }
+            if let position, position < 3 { result.atThree += 1 } else { result.misses.append(question.question) }
+        }
+        return result
+    }
+
+    /// A scope of `scale` chunks with random vectors of MiniLM's size: the time of one exact
+    /// search (`nearest`), and of a hybrid retrieval without the embedding request.
+    func measureScale(_ kind: StoreKind) async throws {
+        let lessons = (0..<(scale / 100)).map { lesson in
+            LessonContent(
+                id: "scale/\(lesson)", title: "Lesson \(lesson)", position: lesson,
+                markdown: (0..<100).map { "## Section \($0)\n\nWords \(lesson) and \($0): tokens, streams, prices, plans." }.joined(separator: "\n\n")
+            )
+        }
+        let course = Course(id: UUID(), slug: "scale", title: "Scale")
+        let embedder = RandomEmbedder(dimensions: 384)
+        try await kind.withVectorKnowledgeStore { store in
+            let clock = ContinuousClock()
+            var started = clock.now
+            let report = try await store.ingest(KnowledgeContent(courses: [CourseContent(course: course, lessons: lessons)], landing: []))
+            let ingested = clock.now - started
+            started = clock.now
+            _ = try await EmbeddingIndexer(knowledge: store, embedder: embedder, logger: Logger(label: "bench")).run()
+            print("\(kind.rawValue): \(report.chunksWritten) chunks ingested in \(Self.milliseconds(ingested)) ms, vectors stored in \(Self.milliseconds(clock.now - started)) ms")
+            var nearest: [Duration] = []
+            var hybrid: [Duration] = []
+            let retriever = Retriever(knowledge: store, embedder: embedder, logger: Logger(label: "bench"))
+            for _ in 0..<100 {
+                guard let vector = EmbeddingVector(try await embedder.embed(["q"])[0]) else { continue }
+                started = clock.now
+                _ = try await store.nearest(to: vector, model: embedder.model, scope: .course(course.id), limit: 20)
+                nearest.append(clock.now - started)
+                started = clock.now
+                _ = try await retriever.retrieve("How do streams and prices relate?", scope: .course(course.id), limit: 5)
+                hybrid.append(clock.now - started)
+            }
+            for (name, times) in [("exact vector search (nearest, 20)", nearest), ("hybrid retrieval, embedding excluded", hybrid)] {
+                let sorted = times.sorted()
+                print("\(kind.rawValue), \(report.chunksWritten) chunks: \(name): p50 \(Self.milliseconds(sorted[sorted.count / 2])) ms, p99 \(Self.milliseconds(sorted[sorted.count * 99 / 100])) ms")
+            }
+        }
+    }
+
+    static func milliseconds(_ duration: Duration) -> String {
+        String(format: "%.2f", Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15)
+    }
+}
+
+/// Random unit vectors: the cost of vector search does not depend on what the vectors mean.
+struct RandomEmbedder: Embedder {
+    let dimensions: Int
+    var model: String { "random-\(dimensions)" }
+
+    func embed(_ texts: [String]) async throws(EmbeddingsError) -> [[Float]] {
+        texts.map { _ in (0..<dimensions).map { _ in Float.random(in: -1...1) } }
+    }
+}
