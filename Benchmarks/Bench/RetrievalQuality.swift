@@ -96,10 +96,12 @@ struct RetrievalQuality: AsyncParsableCommand {
     /// A scope of `scale` chunks with random vectors of MiniLM's size: the time of one exact
     /// search (`nearest`), and of a hybrid retrieval without the embedding request.
     func measureScale(_ kind: StoreKind) async throws {
+        // Sections of 80 words drawn from a vocabulary of 5,000 (Zipf-like: word i about as often
+        // as 1/i), so that terms have the spread of document counts real text has.
         let lessons = (0..<(scale / 100)).map { lesson in
             LessonContent(
                 id: "scale/\(lesson)", title: "Lesson \(lesson)", position: lesson,
-                markdown: (0..<100).map { "## Section \($0)\n\nWords \(lesson) and \($0): tokens, streams, prices, plans." }.joined(separator: "\n\n")
+                markdown: (0..<100).map { "## Section \($0)\n\n\(Self.sentence(80))." }.joined(separator: "\n\n")
             )
         }
         let course = Course(id: UUID(), slug: "scale", title: "Scale")
@@ -121,7 +123,7 @@ struct RetrievalQuality: AsyncParsableCommand {
                 _ = try await store.nearest(to: vector, model: embedder.model, scope: .course(course.id), limit: 20)
                 nearest.append(clock.now - started)
                 started = clock.now
-                _ = try await retriever.retrieve("How do streams and prices relate?", scope: .course(course.id), limit: 5)
+                _ = try await retriever.retrieve(Self.sentence(8), scope: .course(course.id), limit: 5)
                 hybrid.append(clock.now - started)
             }
             for (name, times) in [("exact vector search (nearest, 20)", nearest), ("hybrid retrieval, embedding excluded", hybrid)] {
@@ -129,6 +131,11 @@ struct RetrievalQuality: AsyncParsableCommand {
                 print("\(kind.rawValue), \(report.chunksWritten) chunks: \(name): p50 \(Self.milliseconds(sorted[sorted.count / 2])) ms, p99 \(Self.milliseconds(sorted[sorted.count * 99 / 100])) ms")
             }
         }
+    }
+
+    /// `count` words of the synthetic vocabulary.
+    static func sentence(_ count: Int) -> String {
+        (0..<count).map { _ in "w\(Int(pow(5000, Double.random(in: 0..<1))))" }.joined(separator: " ")
     }
 
     static func milliseconds(_ duration: Duration) -> String {

@@ -17,6 +17,11 @@ public struct AnswerContext: Sendable {
 
     /// The sources of the excerpts, one per chunk, in rank order.
     public var sources: [JobSource] {
-        excerpts.map { JobSource(lessonTitle: $0.lessonTitle, chunkId: $0.chunkId) }
+        sources(of: Array(excerpts.indices))
+    }
+
+    /// The sources of the excerpts at these indices (in rank order).
+    public func sources(of indices: [Int]) -> [JobSource] {
+        indices.filter { excerpts.indices.contains($0) }.map { JobSource(lessonTitle: excerpts[$0].lessonTitle, chunkId: excerpts[$0].chunkId) }
     }
 }

@@ -17,7 +17,7 @@ public struct OfflineAnswerEngine: AnswerEngine {
     public static let label = "(Built from course excerpts: no language model is configured.)"
 
     public func answer(_ context: AnswerContext, onDelta: @escaping @Sendable (String) async throws -> Void) async throws(JobFailure) -> AnswerExtras {
-        let text = Self.compose(context, maximumSentences: maximumSentences)
+        let (text, used) = Self.compose(context, maximumSentences: maximumSentences)
         do {
             for piece in Self.pieces(of: text) {
                 try await onDelta(piece)
@@ -29,15 +29,17 @@ public struct OfflineAnswerEngine: AnswerEngine {
         } catch {
             throw JobFailure(.spoolUnavailable, message: "The answer could not be delivered (\(error)).", isTransient: true)
         }
-        return AnswerExtras(nextSuggestions: Self.suggestions(context), sources: context.sources)
+        // The sources are the excerpts quoted, in the order they ranked: not every excerpt found.
+        return AnswerExtras(nextSuggestions: Self.suggestions(context), sources: context.sources(of: used))
     }
 
-    /// The answer's text.
-    static func compose(_ context: AnswerContext, maximumSentences: Int) -> String {
+    /// The answer's text, and the excerpts it quotes (their indices, in rank order).
+    static func compose(_ context: AnswerContext, maximumSentences: Int) -> (text: String, used: [Int]) {
         let where_ = context.job.kind == .tutor ? "this course's materials" : "our course catalog and pages"
         guard !context.excerpts.isEmpty else {
-            return "I could not find anything about that in \(where_), so I would rather not guess. "
+            let text = "I could not find anything about that in \(where_), so I would rather not guess. "
                 + "Try asking with other words, or about a topic the lessons cover. \(label)"
+            return (text, [])
         }
         let keywords = Sentences.keywords(context.job.question)
         struct Candidate {
@@ -70,7 +72,7 @@ public struct OfflineAnswerEngine: AnswerEngine {
             guard !sentences.isEmpty else { continue }
             text += "\nFrom “\(lesson)”: " + sentences.joined(separator: " ") + "\n"
         }
-        return text + "\n\(label)"
+        return (text + "\n\(label)", Array(Set(chosen.map(\.excerpt))).sorted())
     }
 
     /// The prose of a Markdown chunk: code blocks dropped, list markers and emphasis removed.

@@ -29,6 +29,20 @@ public struct EmbeddingVector: Sendable, Equatable {
         return sum
     }
 
+    /// The cosine similarity with a vector stored as ``data``, read in place (a search scores
+    /// every vector of a scope, so nothing is copied); `nil` when the sizes differ.
+    public func similarity(toStored bytes: UnsafeRawBufferPointer) -> Float? {
+        guard bytes.count == values.count * 4 else { return nil }
+        var sum: Float = 0
+        values.withUnsafeBufferPointer { mine in
+            for index in mine.indices {
+                let bits = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self))
+                sum += mine[index] * Float(bitPattern: bits)
+            }
+        }
+        return sum
+    }
+
     /// Little-endian 32-bit floats, as SQLite stores them.
     public var data: Data {
         var data = Data(capacity: values.count * 4)

@@ -24,6 +24,10 @@ public protocol KnowledgeStore: Sendable {
     /// Stores vectors computed by `model`.
     func saveEmbeddings(_ embeddings: [ChunkEmbedding], model: String) async throws
 
+    /// Readies stored vectors for search, once a batch of them is stored (Postgres: an HNSW index
+    /// per size of vector, built over the loaded rows: many times faster than growing it row by row).
+    func indexEmbeddings() async throws
+
     /// Deletes the vectors of other models and of texts no chunk holds any more; returns how many.
     func pruneEmbeddings(keeping model: String) async throws -> Int
 

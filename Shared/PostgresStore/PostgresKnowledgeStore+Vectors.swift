@@ -4,7 +4,7 @@ import PostgresNIO
 
 /// Vectors on Postgres with pgvector: one table keyed like SQLite's, searched by cosine distance.
 ///
-/// Each model's dimensions get a partial HNSW index over the column cast to them (pgvector indexes
+/// Each size of vector gets a partial HNSW index over the column cast to them (pgvector indexes
 /// only typed vectors). Within a scope the planner chooses: a small scope is read in full and
 /// sorted (exact), a scope that is most of the table walks the index (approximate, HNSW filtering
 /// after the walk; pgvector 0.8's `hnsw.iterative_scan` makes that exact again where needed).
@@ -39,9 +39,6 @@ extension PostgresKnowledgeStore {
     }
 
     public func saveEmbeddings(_ embeddings: [ChunkEmbedding], model: String) async throws {
-        for dimensions in Set(embeddings.map(\.vector.dimensions)) {
-            try await ensureIndex(dimensions: dimensions)
-        }
         try await client.withTransaction(logger: logger) { connection in
             for embedding in embeddings {
                 try await connection.query(
@@ -56,19 +53,24 @@ extension PostgresKnowledgeStore {
         }
     }
 
-    /// The HNSW index for one size of vector. pgvector indexes at most 2,000 dimensions: larger
-    /// vectors are searched without an index, exactly.
-    private func ensureIndex(dimensions: Int) async throws {
-        guard (1...2000).contains(dimensions) else { return }
-        try await client.query(
-            PostgresQuery(
-                unsafeSQL: """
-                    CREATE INDEX IF NOT EXISTS chunk_embeddings_hnsw_\(dimensions) ON chunk_embeddings
-                    USING hnsw ((embedding::vector(\(dimensions))) vector_cosine_ops) WHERE dimensions = \(dimensions)
-                    """
-            ),
-            logger: logger
-        )
+    /// An HNSW index for each size of vector stored. pgvector indexes at most 2,000 dimensions:
+    /// larger vectors are searched without an index, exactly.
+    public func indexEmbeddings() async throws {
+        var sizes: [Int] = []
+        for try await dimensions in try await client.query("SELECT DISTINCT dimensions FROM chunk_embeddings", logger: logger).decode(Int.self) {
+            sizes.append(dimensions)
+        }
+        for dimensions in sizes where (1...2000).contains(dimensions) {
+            try await client.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        CREATE INDEX IF NOT EXISTS chunk_embeddings_hnsw_\(dimensions) ON chunk_embeddings
+                        USING hnsw ((embedding::vector(\(dimensions))) vector_cosine_ops) WHERE dimensions = \(dimensions)
+                        """
+                ),
+                logger: logger
+            )
+        }
     }
 
     public func pruneEmbeddings(keeping model: String) async throws -> Int {

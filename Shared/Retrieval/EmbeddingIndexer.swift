@@ -57,6 +57,7 @@ public struct EmbeddingIndexer: Sendable {
             report.embedded += embeddings.count
             logger.debug("chunk texts embedded", metadata: ["count": "\(report.embedded)"])
         }
+        if report.embedded > 0 { try await knowledge.indexEmbeddings() }
         report.pruned = try await knowledge.pruneEmbeddings(keeping: embedder.model)
         return report
     }

@@ -7,6 +7,9 @@ import Knowledge
 extension SQLiteKnowledgeStore {
     public func checkVectorSupport() async throws {}
 
+    /// Nothing to build: every search reads the scope's vectors.
+    public func indexEmbeddings() async throws {}
+
     public func pendingEmbeddings(model: String, limit: Int) async throws -> [PendingEmbedding] {
         try await database.read { db in
             try Row.fetchAll(
@@ -70,8 +73,10 @@ extension SQLiteKnowledgeStore {
                 arguments: [scope.key, model, vector.dimensions]
             )
             while let row = try rows.next() {
-                guard let stored = EmbeddingVector(data: row["vector"]) else { continue }
-                scored.append((row["id"], vector.similarity(to: stored)))
+                let similarity = try row.withUnsafeData(atIndex: 1) { data in
+                    data?.withUnsafeBytes { vector.similarity(toStored: $0) } ?? nil
+                }
+                if let similarity { scored.append((row[0], similarity)) }
             }
             let best = scored.sorted { $0.similarity != $1.similarity ? $0.similarity > $1.similarity : $0.id < $1.id }.prefix(limit)
             guard !best.isEmpty else { return [] }

@@ -43,6 +43,8 @@ struct CourseKnowledgeTests {
                 #expect((2...3).contains(suggestions.count), "\(suggestions)")
                 let sources = try #require(completed["sources"] as? [[String: Any]])
                 #expect(sources.first?["lessonTitle"] as? String == lesson)
+                // The sources are what the answer quotes, nothing it does not.
+                #expect(sources.allSatisfy { answer.contains("From “\($0["lessonTitle"] as? String ?? "?")”") }, "\(sources)")
                 #expect(try await Self.messageCounts(system, job: jobId) == [1, 1])
             }
             // Nothing in the material: the answer says so rather than inventing.
