@@ -71,6 +71,8 @@ extension PostgresKnowledgeStore {
                 logger: logger
             )
         }
+        // Fresh statistics, or the planner, guessing, scans and sorts instead of walking the index.
+        try await client.query("ANALYZE chunk_embeddings", logger: logger)
     }
 
     public func pruneEmbeddings(keeping model: String) async throws -> Int {

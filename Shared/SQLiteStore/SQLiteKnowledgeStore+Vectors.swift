@@ -61,15 +61,11 @@ extension SQLiteKnowledgeStore {
 
     public func nearest(to vector: EmbeddingVector, model: String, scope: KnowledgeScope, limit: Int) async throws -> [RetrievedChunk] {
         try await database.read { db in
-            // Every vector of the scope, scored here; only the best chunks' texts are read after.
-            var scored: [(id: String, similarity: Float)] = []
+            // Every vector of the scope, scored in place; only the best texts' chunks are read after.
+            var scored: [(hash: String, similarity: Float)] = []
             let rows = try Row.fetchCursor(
                 db,
-                sql: """
-                    SELECT c.id, e.vector FROM chunk_embeddings e
-                    JOIN chunks c ON c.scope = e.scope AND c.content_hash = e.content_hash
-                    WHERE e.scope = ? AND e.model = ? AND e.dimensions = ?
-                    """,
+                sql: "SELECT content_hash, vector FROM chunk_embeddings WHERE scope = ? AND model = ? AND dimensions = ?",
                 arguments: [scope.key, model, vector.dimensions]
             )
             while let row = try rows.next() {
@@ -78,23 +74,23 @@ extension SQLiteKnowledgeStore {
                 }
                 if let similarity { scored.append((row[0], similarity)) }
             }
-            let best = scored.sorted { $0.similarity != $1.similarity ? $0.similarity > $1.similarity : $0.id < $1.id }.prefix(limit)
+            let best = scored.sorted { $0.similarity != $1.similarity ? $0.similarity > $1.similarity : $0.hash < $1.hash }.prefix(limit)
             guard !best.isEmpty else { return [] }
-            let similarity = Dictionary(best.map { ($0.id, $0.similarity) }, uniquingKeysWith: { first, _ in first })
+            let similarity = Dictionary(best.map { ($0.hash, $0.similarity) }, uniquingKeysWith: { first, _ in first })
             let chunks = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT c.id, c.lesson_id, l.title, c.heading, c.body FROM chunks c JOIN lessons l ON l.id = c.lesson_id
-                    WHERE c.id IN (\(databaseQuestionMarks(count: best.count)))
+                    SELECT c.id, c.lesson_id, l.title, c.heading, c.body, c.content_hash FROM chunks c JOIN lessons l ON l.id = c.lesson_id
+                    WHERE c.scope = ? AND c.content_hash IN (\(databaseQuestionMarks(count: best.count)))
                     """,
-                arguments: StatementArguments(best.map(\.id))
+                arguments: StatementArguments([scope.key] + best.map(\.hash))
             ).map { row in
                 RetrievedChunk(
                     chunkId: row["id"], lessonId: row["lesson_id"], lessonTitle: row["title"], heading: row["heading"], body: row["body"],
-                    rank: Double(similarity[row["id"]] ?? 0)
+                    rank: Double(similarity[row["content_hash"]] ?? 0)
                 )
             }
-            return chunks.sorted { $0.rank != $1.rank ? $0.rank > $1.rank : $0.chunkId < $1.chunkId }
+            return Array(chunks.sorted { $0.rank != $1.rank ? $0.rank > $1.rank : $0.chunkId < $1.chunkId }.prefix(limit))
         }
     }
 }
