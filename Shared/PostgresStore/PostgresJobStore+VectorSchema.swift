@@ -4,8 +4,8 @@ import PostgresNIO
 extension PostgresJobStore {
     /// What to do where pgvector is missing, said by the migration and by a worker that needs it.
     static let pgvectorAdvice = """
-        install pgvector (Debian: apt-get install postgresql-15-pgvector; a managed Postgres: allow the extension \
-        `vector`), then run `tutorline-gateway migrate`
+        install pgvector (the package postgresql-<version>-pgvector from PGDG's apt repository or Debian 13; a \
+        managed Postgres: allow the extension `vector`), then run `tutorline-gateway migrate`
         """
 
     /// Creates pgvector's extension and the vectors' table when the server has pgvector; without
