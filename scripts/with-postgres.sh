@@ -8,14 +8,8 @@
 # tests: TEST_PGVECTOR_DATABASE_URL.
 set -euo pipefail
 
-if [ -n "${TEST_DATABASE_URL:-}" ]; then
+if [ -n "${TEST_DATABASE_URL:-}" ] && [ -n "${TEST_PGVECTOR_DATABASE_URL:-}" ]; then
   exec "$@"
-fi
-
-pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
-if [ -z "$pg_bin" ] || [ ! -x "$pg_bin/initdb" ]; then
-  echo "with-postgres: no PostgreSQL server found (apt-get install -y postgresql)" >&2
-  exit 1
 fi
 
 as_pg() {
@@ -28,14 +22,15 @@ as_pg() {
 
 clusters=()
 cleanup() {
-  for dir in "${clusters[@]}"; do
+  for dir in ${clusters[@]+"${clusters[@]}"}; do
     as_pg env LD_LIBRARY_PATH="$dir/lib" "$(cat "$dir/bin")/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
     rm -rf "$dir"
   done
 }
 trap cleanup EXIT
 
-# start_cluster BIN [OPTIONS]: a throwaway cluster on a free loopback port; prints its port.
+# start_cluster BIN [OPTIONS]: a throwaway cluster on a free loopback port, removed on exit; sets
+# last_dir and last_port.
 start_cluster() {
   local bin=$1 options=${2:-}
   local tmp port
@@ -60,11 +55,18 @@ start_cluster() {
   last_port=$port
 }
 
-start_cluster "$pg_bin" "-c shared_preload_libraries=pg_stat_statements"
-export TEST_DATABASE_URL="postgres://tutorline@127.0.0.1:$last_port/postgres?sslmode=disable"
-export TEST_POSTGRES_DATA="$last_dir/data"
-export TEST_POSTGRES_BIN="$pg_bin"
-echo "with-postgres: throwaway Postgres on 127.0.0.1:$last_port" >&2
+if [ -z "${TEST_DATABASE_URL:-}" ]; then
+  pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+  if [ -z "$pg_bin" ] || [ ! -x "$pg_bin/initdb" ]; then
+    echo "with-postgres: no PostgreSQL server found (apt-get install -y postgresql)" >&2
+    exit 1
+  fi
+  start_cluster "$pg_bin" "-c shared_preload_libraries=pg_stat_statements"
+  export TEST_DATABASE_URL="postgres://tutorline@127.0.0.1:$last_port/postgres?sslmode=disable"
+  export TEST_POSTGRES_DATA="$last_dir/data"
+  export TEST_POSTGRES_BIN="$pg_bin"
+  echo "with-postgres: throwaway Postgres on 127.0.0.1:$last_port" >&2
+fi
 
 # Hybrid search's tests need pgvector, which Debian's server lacks: a second server that has it.
 if [ -z "${TEST_PGVECTOR_DATABASE_URL:-}" ]; then

@@ -7,7 +7,7 @@ import Settings
 /// The embeddings API, read by the worker and by its ingest command. Off unless a model is named.
 struct EmbeddingsSettings: Sendable {
     static let baseURL = Setting("EMBEDDINGS_BASE_URL", default: "", "OpenAI-compatible API base for /embeddings (default: LLM_BASE_URL)")
-    static let apiKey = Setting("EMBEDDINGS_API_KEY", default: "", "API key for the embeddings API (default: LLM_API_KEY)", secret: true)
+    static let apiKey = Setting("EMBEDDINGS_API_KEY", default: "", "API key for the embeddings API (default: LLM_API_KEY, when EMBEDDINGS_BASE_URL is unset)", secret: true)
     static let model = Setting(
         "EMBEDDINGS_MODEL", default: "",
         "embedding model, e.g. text-embedding-3-small; set: hybrid search (words and meaning); unset: full-text search only"
@@ -40,10 +40,10 @@ struct EmbeddingsSettings: Sendable {
                 Self.baseURL.name, baseURL.isEmpty ? "EMBEDDINGS_MODEL is set: set EMBEDDINGS_BASE_URL (or LLM_BASE_URL) too" : "must be an http:// or https:// URL"
             )
         }
+        // The LLM's key goes only where the LLM's URL does: never to another embeddings host.
         let ownKey = reader.string(Self.apiKey) ?? ""
-        var client = EmbeddingsClient.Configuration(
-            baseURL: baseURL, apiKey: ownKey.isEmpty ? reader.string(WorkerSettings.llmAPIKey) : ownKey, model: model
-        )
+        let key = !ownKey.isEmpty ? ownKey : (ownURL.isEmpty ? reader.string(WorkerSettings.llmAPIKey) : nil)
+        var client = EmbeddingsClient.Configuration(baseURL: baseURL, apiKey: key, model: model)
         client.timeout = try reader.seconds(Self.timeout, in: 0.1...600)
         self.client = client
     }

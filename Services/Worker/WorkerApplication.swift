@@ -32,7 +32,7 @@ enum WorkerApplication {
 
         let embedder = settings.embeddings.embedder(logger: logger)
         if let embedder {
-            logger.info("hybrid retrieval: full text and embeddings", metadata: ["model": "\(embedder.model)", "mode": "\(settings.embeddings.mode.rawValue)"])
+            logger.info("retrieval with embeddings", metadata: ["model": "\(embedder.model)", "mode": "\(settings.embeddings.mode.rawValue)"])
         }
         let retriever = Retriever(knowledge: connection.knowledge, embedder: embedder, mode: settings.embeddings.mode, logger: logger)
 

@@ -41,6 +41,8 @@ extension WorkerCommand {
             let connection = try exitOnSettingsError { try StoreConnection.open(common.database, maximumConnections: 2, logger: logger) }
             try await StoreConnection.runWhileConnected(connection) {
                 try await connection.migrate()
+                // Before anything is written: content half loaded, half embedded helps nobody.
+                if embeddings.client != nil { try await connection.knowledge.checkVectorSupport() }
                 let summary = try await connection.knowledge.ingest(content)
                 logger.info("content ingested", metadata: ["directory": "\(directory)", "summary": "\(summary)"])
                 if let embedder = embeddings.ingestEmbedder(logger: logger) {

@@ -64,17 +64,4 @@ public struct EmbeddingVector: Sendable, Equatable {
         }
         self.init(normalized: values)
     }
-
-    /// pgvector's text form, `[0.1,0.2,...]`.
-    public var literal: String {
-        "[" + values.map { "\($0)" }.joined(separator: ",") + "]"
-    }
-
-    /// Reads pgvector's text form.
-    public init?(literal: String) {
-        let inner = literal.trimmingCharacters(in: CharacterSet(charactersIn: "[] "))
-        let values = inner.split(separator: ",").compactMap { Float($0.trimmingCharacters(in: .whitespaces)) }
-        guard !values.isEmpty else { return nil }
-        self.init(normalized: values)
-    }
 }

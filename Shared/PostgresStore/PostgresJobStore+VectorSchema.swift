@@ -13,7 +13,7 @@ extension PostgresJobStore {
     /// pgvector later and migrating again is enough.
     ///
     /// The HNSW index depends on the model's dimensions, which only the ingest knows: it makes it
-    /// (`PostgresKnowledgeStore.saveEmbeddings`).
+    /// (`PostgresKnowledgeStore.indexEmbeddings`).
     func ensureVectorSchema(on connection: PostgresConnection) async throws {
         var available = false
         for try await count in try await connection.query(

@@ -23,7 +23,8 @@ extension PostgresKnowledgeStore {
             """
             SELECT DISTINCT ON (c.scope, c.content_hash) c.scope, c.content_hash, c.heading, c.body
             FROM chunks c
-            WHERE NOT EXISTS (
+            -- '' is a chunk stored before hashes were (re-ingested with its lesson's next ingest).
+            WHERE c.content_hash <> '' AND NOT EXISTS (
                 SELECT 1 FROM chunk_embeddings e WHERE e.scope = c.scope AND e.model = \(model) AND e.content_hash = c.content_hash
             )
             ORDER BY c.scope, c.content_hash

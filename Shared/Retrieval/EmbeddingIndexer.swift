@@ -20,6 +20,11 @@ public struct EmbeddingIndexer: Sendable {
         public var description: String { "\(embedded) chunk text(s) embedded, \(pruned) stale vector(s) deleted" }
     }
 
+    /// The store reports vectors missing that were just saved.
+    public struct Stuck: Error, CustomStringConvertible {
+        public var description: String { "the store still reports missing the vectors it was just given" }
+    }
+
     let knowledge: any KnowledgeStore
     let embedder: any Embedder
     /// Chunk texts read from the store per round; the embedder batches them further.
@@ -42,9 +47,12 @@ public struct EmbeddingIndexer: Sendable {
             guard !pending.isEmpty else { break }
             // A store that saves and still reports the same texts would loop for ever.
             guard pending.allSatisfy({ !saved.contains("\($0.scope)/\($0.contentHash)") }) else {
-                throw EmbeddingsError(.malformedResponse, "Vectors were saved but the store still reports them missing.")
+                throw Stuck()
             }
             let vectors = try await embedder.embed(pending.map(\.text))
+            guard vectors.count == pending.count else {
+                throw EmbeddingsError(.malformedResponse, "\(pending.count) texts sent, \(vectors.count) vectors returned.")
+            }
             var embeddings: [ChunkEmbedding] = []
             for (item, values) in zip(pending, vectors) {
                 guard let vector = EmbeddingVector(values) else {
@@ -57,7 +65,8 @@ public struct EmbeddingIndexer: Sendable {
             report.embedded += embeddings.count
             logger.debug("chunk texts embedded", metadata: ["count": "\(report.embedded)"])
         }
-        if report.embedded > 0 { try await knowledge.indexEmbeddings() }
+        // Also when nothing was new: a run that stopped after saving still gets its index.
+        try await knowledge.indexEmbeddings()
         report.pruned = try await knowledge.pruneEmbeddings(keeping: embedder.model)
         return report
     }

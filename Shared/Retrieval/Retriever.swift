@@ -6,9 +6,9 @@ import Metrics
 /// Finds the material for a question: full-text search, and, with an embedder, the chunks
 /// closest in meaning, fused into one ranking.
 ///
-/// One embedding request per question. When it fails or times out, the question is answered from
-/// full-text search alone: counted (`tutorline_retrieval_degraded_total`) and logged, never a
-/// failed job.
+/// One embedding request per question. When it fails or times out, or the scope has no vectors of
+/// the model, the question is answered from full-text search alone: counted
+/// (`tutorline_retrieval_degraded_total{reason}`; a failure is also logged), never a failed job.
 public struct Retriever: Sendable {
     let knowledge: any KnowledgeStore
     let embedder: (any Embedder)?
@@ -36,14 +36,14 @@ public struct Retriever: Sendable {
             return try await knowledge.search(question, scope: scope, limit: limit)
         }
         if mode == .vector {
-            if let meaning = await nearest(question, embedder: embedder, scope: scope, limit: limit) { return meaning }
+            if let meaning = await nearest(question, embedder: embedder, scope: scope, limit: limit), !meaning.isEmpty { return meaning }
             return try await knowledge.search(question, scope: scope, limit: limit)
         }
         // Both searches at once: the embedding request is the slow part.
         async let byWords = knowledge.search(question, scope: scope, limit: candidates)
         let meaning = await nearest(question, embedder: embedder, scope: scope, limit: candidates)
         let words = try await byWords
-        guard let meaning else { return Array(words.prefix(limit)) }
+        guard let meaning, !meaning.isEmpty else { return Array(words.prefix(limit)) }
         return fusion.fuse([words, meaning], limit: limit)
     }
 
@@ -58,7 +58,10 @@ public struct Retriever: Sendable {
                 throw EmbeddingsError(.malformedResponse, "The embeddings API returned an empty vector.")
             }
             do {
-                return try await knowledge.nearest(to: vector, model: embedder.model, scope: scope, limit: limit)
+                let found = try await knowledge.nearest(to: vector, model: embedder.model, scope: scope, limit: limit)
+                // No vectors of this model in the scope: the ingest has not embedded it (yet).
+                if found.isEmpty { Self.degraded("no_vectors") }
+                return found
             } catch {
                 reason = "vector_search_failed"
                 detail = "\(error)"
@@ -67,8 +70,14 @@ public struct Retriever: Sendable {
             reason = error.code.rawValue
             detail = error.message
         }
-        Counter(label: "tutorline_retrieval_degraded_total", dimensions: [("reason", reason)]).increment()
+        // A stopped job's request is cut short: nothing failed.
+        if Task.isCancelled { return nil }
+        Self.degraded(reason)
         logger.warning("retrieval by meaning failed: searching by words only", metadata: ["reason": "\(reason)", "error": "\(detail)"])
         return nil
+    }
+
+    static func degraded(_ reason: String) {
+        Counter(label: "tutorline_retrieval_degraded_total", dimensions: [("reason", reason)]).increment()
     }
 }

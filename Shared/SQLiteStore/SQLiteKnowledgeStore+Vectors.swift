@@ -17,7 +17,8 @@ extension SQLiteKnowledgeStore {
                 sql: """
                     SELECT c.scope, c.content_hash, min(c.heading) AS heading, min(c.body) AS body
                     FROM chunks c
-                    WHERE NOT EXISTS (
+                    -- '' is a chunk stored before hashes were (re-ingested with its lesson's next ingest).
+                    WHERE c.content_hash <> '' AND NOT EXISTS (
                         SELECT 1 FROM chunk_embeddings e WHERE e.scope = c.scope AND e.model = ? AND e.content_hash = c.content_hash
                     )
                     GROUP BY c.scope, c.content_hash
@@ -61,11 +62,16 @@ extension SQLiteKnowledgeStore {
 
     public func nearest(to vector: EmbeddingVector, model: String, scope: KnowledgeScope, limit: Int) async throws -> [RetrievedChunk] {
         try await database.read { db in
-            // Every vector of the scope, scored in place; only the best texts' chunks are read after.
+            // Every vector of the scope that a chunk holds (not one left from a changed text before
+            // its prune), scored in place; only the best texts' chunks are read after.
             var scored: [(hash: String, similarity: Float)] = []
             let rows = try Row.fetchCursor(
                 db,
-                sql: "SELECT content_hash, vector FROM chunk_embeddings WHERE scope = ? AND model = ? AND dimensions = ?",
+                sql: """
+                    SELECT e.content_hash, e.vector FROM chunk_embeddings e
+                    WHERE e.scope = ? AND e.model = ? AND e.dimensions = ?
+                      AND EXISTS (SELECT 1 FROM chunks c WHERE c.scope = e.scope AND c.content_hash = e.content_hash)
+                    """,
                 arguments: [scope.key, model, vector.dimensions]
             )
             while let row = try rows.next() {

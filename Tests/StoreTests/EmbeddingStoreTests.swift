@@ -23,7 +23,7 @@ import Testing
             _ = try await store.ingest(KnowledgeStoreTests.tinyContent())
             // Pages of two: three texts take two rounds.
             #expect(try await index(store, with: embedder) == EmbeddingIndexer.Report(embedded: 3, pruned: 0))
-            #expect(embedder.textsEmbedded == 3)
+            #expect(embedder.textsEmbedded == 3 && embedder.requests.count == 2)
             #expect(try await index(store, with: embedder) == EmbeddingIndexer.Report(embedded: 0, pruned: 0))
             #expect(embedder.textsEmbedded == 3)
 
@@ -98,6 +98,23 @@ import Testing
             #expect(degraded.map(\.chunkId) == (try await store.search(question, scope: .landing, limit: 5)).map(\.chunkId))
             // It was asked, and its failure did not fail the search.
             #expect(embedder.requests.last == [question])
+        }
+    }
+
+    /// Content ingested without the model: no vectors to search, so the words decide, in hybrid
+    /// mode and in vector mode alike.
+    @Test(arguments: kinds) func aScopeWithoutVectorsIsSearchedByWords(kind: StoreKind) async throws {
+        try await kind.withVectorKnowledgeStore { store in
+            let embedder = EmbeddingsStandIn()
+            _ = try await store.ingest(try sampleContent())
+            let question = "How do I cancel my plan?"
+            let byWords = try await store.search(question, scope: .landing, limit: 5).map(\.chunkId)
+            #expect(!byWords.isEmpty)
+            for mode in [RetrievalMode.hybrid, .vector] {
+                let found = try await Retriever(knowledge: store, embedder: embedder, mode: mode, logger: Self.logger).retrieve(question, scope: .landing, limit: 5)
+                #expect(found.map(\.chunkId) == byWords, "\(mode)")
+            }
+            #expect(embedder.requests.count == 2)
         }
     }
 
