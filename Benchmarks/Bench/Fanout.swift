@@ -29,6 +29,7 @@ struct Fanout: AsyncParsableCommand {
     @Option(help: "Milliseconds between single events (4,000 × 5 ms spans a whole heartbeat cycle).") var singleInterval = 5
     @Option(help: "spool (SQLite, one host) or postgres (EVENT_LOG=postgres).") var eventLog = "spool"
     @Option(help: "Stream replicas, the connections spread over them.") var replicas = 1
+    @Option(help: "nchan: then the same connections, client and events against nginx with the nchan module, and both side by side.") var against = ""
 
     func run() async throws {
         var limit = rlimit()
@@ -41,7 +42,8 @@ struct Fanout: AsyncParsableCommand {
             "STREAM_HEARTBEAT_SECONDS": String(heartbeat),
         ]
         guard let mode = EventLogKind(rawValue: eventLog) else { throw ValidationError("--event-log is spool or postgres") }
-        let report = try await withTestSystem(store: mode == .postgres ? .postgres : .sqlite, eventLog: mode, environment: environment) { system in
+        guard against.isEmpty || against == "nchan" else { throw ValidationError("--against is nchan") }
+        let (report, figures) = try await withTestSystem(store: mode == .postgres ? .postgres : .sqlite, eventLog: mode, environment: environment) { system in
             var streams = [system.stream]
             for index in 1..<max(1, replicas) {
                 var environment = system.environment
@@ -56,9 +58,15 @@ struct Fanout: AsyncParsableCommand {
             }
         }
         print(report)
+        guard against == "nchan" else { return }
+        let nchan = try await measureNchan()
+        print("scenario fanout against nchan: the same client, connections and events; one run each, one after the other")
+        print(FanoutFigures.sideBySide(figures, nchan))
     }
 
-    func measure(_ system: TestSystem, streams: [ServiceProcess], log: any EventLog) async throws -> String {
+    func measure(_ system: TestSystem, streams: [ServiceProcess], log: any EventLog) async throws -> (String, FanoutFigures) {
+        let cpu = { streams.map { ProcessCPU.seconds(of: $0.pid) }.reduce(0, +) }
+        let cpuBefore = cpu()
         let appender = Appender(log: log)
         let issuer = StreamTokenIssuer(keys: try await StreamTokenKeys(secret: system.streamTokenSecret))
         var jobs: [UUID] = []
@@ -136,12 +144,11 @@ struct Fanout: AsyncParsableCommand {
         try await appender.flush()
         while results.completed < connections, clock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         let lost = connections - results.completed
+        let cpuSeconds = cpu() - cpuBefore
         for channel in channels { channel.close(promise: nil) }
         try await group.shutdownGracefully()
 
-        func at(_ q: Double, _ latencies: [Double]) -> Double {
-            latencies.isEmpty ? .nan : latencies[min(latencies.count - 1, Int((Double(latencies.count) * q).rounded(.up)) - 1)]
-        }
+        func at(_ q: Double, _ latencies: [Double]) -> Double { FanoutFigures.at(q, latencies) }
         func ms(_ value: Double) -> String { String(format: "%.2f ms", value) }
         let perConnection = Double(idle - baseline) / Double(connections)
         var lines = [
@@ -169,7 +176,11 @@ struct Fanout: AsyncParsableCommand {
             "single_p99_ms": at(0.99, single), "single_max_ms": single.last ?? .nan, "lost": Double(lost),
         ] as [String: Double]).mapValues { $0.isNaN ? -1 : $0 }
         lines.append("RESULT " + String(decoding: try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]), as: UTF8.self))
-        return lines.joined(separator: "\n")
+        let figures = FanoutFigures(
+            server: "Tutorline", connections: connections, rssPerConnection: perConnection, burstPublish: appendDuration, burst: burst,
+            single: Array(single), cpuSeconds: cpuSeconds, lost: lost
+        )
+        return (lines.joined(separator: "\n"), figures)
     }
 
     static func connect(group: any EventLoopGroup, port: Int, path: String, results: FanoutResults) async throws -> any Channel {
