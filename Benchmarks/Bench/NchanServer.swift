@@ -45,6 +45,9 @@ final class NchanServer {
             events { worker_connections \(descriptors); }
             http {
                 access_log off;
+                # The publishers' kept-alive connections carry thousands of requests each.
+                keepalive_requests 10000000;
+                keepalive_timeout 10m;
                 client_body_temp_path \(directory)/body;
                 nchan_shared_memory_size 512M;
                 server {
