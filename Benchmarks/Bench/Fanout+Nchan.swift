@@ -22,19 +22,8 @@ extension Fanout {
         let baseline = Self.rss(of: worker)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let results = FanoutResults()
-        var channels: [any Channel] = []
-        var index = 0
         let clock = ContinuousClock()
-        while index < connections {
-            let batch = index..<min(index + concurrency, connections)
-            channels += try await withThrowingTaskGroup(of: (any Channel).self) { tasks in
-                for channel in batch {
-                    tasks.addTask { try await Self.connect(group: group, port: port, path: "/sub/c\(channel)", results: results) }
-                }
-                return try await tasks.reduce(into: [any Channel]()) { $0.append($1) }
-            }
-            index = batch.upperBound
-        }
+        let channels = try await open((0..<connections).map { (port, "/sub/c\($0)") }, group: group, results: results)
         let deadline = clock.now + .seconds(120)
         while results.opened < connections, clock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
         try await Task.sleep(for: .seconds(2))

@@ -85,22 +85,9 @@ struct Fanout: AsyncParsableCommand {
         let baseline = streams.map { Self.rss(of: $0.pid) }.reduce(0, +)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let results = FanoutResults()
-        var channels: [any Channel] = []
-        var index = 0
         let clock = ContinuousClock()
         let openStart = clock.now
-        while index < paths.count {
-            let batch = paths[index..<min(index + concurrency, paths.count)]
-            let connected = try await withThrowingTaskGroup(of: (any Channel).self) { tasks in
-                for (offset, path) in batch.enumerated() {
-                    let port = streams[(index + offset) % streams.count].port
-                    tasks.addTask { try await Self.connect(group: group, port: port, path: path, results: results) }
-                }
-                return try await tasks.reduce(into: [any Channel]()) { $0.append($1) }
-            }
-            channels += connected
-            index += batch.count
-        }
+        let channels = try await open(paths.enumerated().map { (streams[$0.offset % streams.count].port, $0.element) }, group: group, results: results)
         // Every connection has its replay (the status event) before memory is read.
         let deadline = clock.now + .seconds(120)
         while results.opened < connections, clock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
@@ -181,6 +168,23 @@ struct Fanout: AsyncParsableCommand {
             single: Array(single), cpuSeconds: cpuSeconds, lost: lost
         )
         return (lines.joined(separator: "\n"), figures)
+    }
+
+    /// Opens a stream connection to each (port, path), `concurrency` at a time.
+    func open(_ targets: [(port: Int, path: String)], group: any EventLoopGroup, results: FanoutResults) async throws -> [any Channel] {
+        var channels: [any Channel] = []
+        var index = 0
+        while index < targets.count {
+            let batch = targets[index..<min(index + concurrency, targets.count)]
+            channels += try await withThrowingTaskGroup(of: (any Channel).self) { tasks in
+                for target in batch {
+                    tasks.addTask { try await Self.connect(group: group, port: target.port, path: target.path, results: results) }
+                }
+                return try await tasks.reduce(into: [any Channel]()) { $0.append($1) }
+            }
+            index = batch.endIndex
+        }
+        return channels
     }
 
     static func connect(group: any EventLoopGroup, port: Int, path: String, results: FanoutResults) async throws -> any Channel {

@@ -40,6 +40,6 @@ struct FanoutFigures {
     }
 
     static func milliseconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+        Latency.seconds(duration) * 1000
     }
 }

@@ -139,7 +139,7 @@ struct RetrievalQuality: AsyncParsableCommand {
     }
 
     static func milliseconds(_ duration: Duration) -> String {
-        String(format: "%.2f", Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15)
+        Latency.format(FanoutFigures.milliseconds(duration))
     }
 }
 

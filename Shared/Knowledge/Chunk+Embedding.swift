@@ -11,6 +11,6 @@ extension Chunk {
     /// A digest of ``embeddingText``: a chunk's vector is stored under it, so an unchanged chunk is
     /// never embedded twice, even when its lesson changes around it.
     public var contentHash: String {
-        SHA256.hash(data: Data(embeddingText.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hex(of: embeddingText)
     }
 }

@@ -14,11 +14,6 @@ public struct EmbeddingVector: Sendable, Equatable {
         self.values = values.map { $0 / length }
     }
 
-    /// Values already of unit length, as stored.
-    init(normalized values: [Float]) {
-        self.values = values
-    }
-
     public var dimensions: Int { values.count }
 
     /// The cosine similarity with `other`; 0 when the dimensions differ.
@@ -50,18 +45,5 @@ public struct EmbeddingVector: Sendable, Equatable {
             withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) }
         }
         return data
-    }
-
-    /// Reads ``data``; `nil` when its length is not a whole number of floats.
-    public init?(data: Data) {
-        guard !data.isEmpty, data.count % 4 == 0 else { return nil }
-        var values: [Float] = []
-        values.reserveCapacity(data.count / 4)
-        data.withUnsafeBytes { raw in
-            for offset in stride(from: 0, to: raw.count, by: 4) {
-                values.append(Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self))))
-            }
-        }
-        self.init(normalized: values)
     }
 }

@@ -18,8 +18,7 @@ public struct LessonContent: Sendable, Equatable {
 
     /// A digest of everything stored for the lesson; equal digests mean nothing to re-ingest.
     public var contentHash: String {
-        let digest = SHA256.hash(data: Data("\(title)\u{1F}\(position)\u{1F}\(markdown)\u{1F}\(Chunker.version)".utf8))
-        return digest.map { String(format: "%02x", $0) }.joined()
+        SHA256.hex(of: "\(title)\u{1F}\(position)\u{1F}\(markdown)\u{1F}\(Chunker.version)")
     }
 
     /// The lesson's chunks, split on headings and size.
