@@ -64,7 +64,7 @@ enum GatewayApplication {
             router: router,
             server: settings.common.httpServer(),
             configuration: settings.common.serverConfiguration(name: "tutorline-gateway"),
-            services: connection.services + [QueueMetricsReporter(store: connection.store, logger: logger)] + (remoteKeys.map { [$0] } ?? []),
+            services: connection.services + connection.afterReady([QueueMetricsReporter(store: connection.store, logger: logger)]) + (remoteKeys.map { [$0] } ?? []),
             logger: logger
         )
         app.beforeServerStarts {

@@ -52,14 +52,17 @@ enum StreamApplication {
         routes.load(router.served(with: streamRoutes))
         router.logRoutes(logger, others: streamRoutes)
 
-        return Application(
+        var app = Application(
             router: router,
             server: settings.common.httpServer {
                 [EventStreamChannelHandler(responder: streams, stallLimit: .milliseconds(settings.stall.wholeMilliseconds), logger: logger)]
             },
             configuration: settings.common.serverConfiguration(name: serverName),
-            services: connection.services + [watcher, clock],
+            services: connection.services + connection.afterReady([watcher, clock]),
             logger: logger
         )
+        // A stream's first lookup waits for the pool too.
+        app.beforeServerStarts { await connection.ready() }
+        return app
     }
 }

@@ -5,6 +5,7 @@ import Hummingbird
 import Jobs
 import LLM
 import Logging
+import ServiceLifecycle
 import Prometheus
 import Retrieval
 import ServiceSupport
@@ -57,15 +58,14 @@ enum WorkerApplication {
         )
         var services = connection.services
         if let listener = try connection.makeJobListener(doorbells) { services.append(listener) }
-        services.append(cancellations)
-        services.append(worker)
+        var queries: [any Service] = [cancellations, worker]
         if let retention = settings.spoolRetention {
             let store = connection.store
-            services.append(EventLogPruner(log: events, retention: retention, existingJobs: { Set(try await store.jobs(ids: $0).map(\.id)) }, logger: logger))
+            queries.append(EventLogPruner(log: events, retention: retention, existingJobs: { Set(try await store.jobs(ids: $0).map(\.id)) }, logger: logger))
         }
-
         // Also with finished jobs kept: it prunes the per-user question windows.
-        services.append(JobRetention(store: connection.store, retention: settings.jobRetention, logger: logger))
+        queries.append(JobRetention(store: connection.store, retention: settings.jobRetention, logger: logger))
+        services += connection.afterReady(queries)
 
         let router = Router(context: TutorlineRequestContext.self)
         router.add(middleware: APIErrorMiddleware())
@@ -81,7 +81,10 @@ enum WorkerApplication {
             // A database that cannot hold vectors would leave every question to full text: stop
             // at start with what to do instead.
             let knowledge = connection.knowledge
-            app.beforeServerStarts { try await knowledge.checkVectorSupport() }
+            app.beforeServerStarts {
+                await connection.ready()
+                try await knowledge.checkVectorSupport()
+            }
         }
         return app
     }

@@ -15,8 +15,10 @@ public struct StoreConnection: Sendable {
     public var knowledge: any KnowledgeStore
     /// Services to run beside the application (the Postgres pool).
     public var services: [any Service]
-    /// Applies the schema.
+    /// Applies the schema, once the store is ready for statements.
     public var migrate: @Sendable () async throws -> Void
+    /// Returns once the store takes statements (the Postgres pool runs); at once with SQLite.
+    public var ready: @Sendable () async -> Void
     /// Starts wake-up delivery for workers: rings their doorbells when new jobs arrive and when a
     /// running job is asked to stop.
     public var makeJobListener: @Sendable (WorkerDoorbells) throws -> (any Service)?
@@ -37,12 +39,13 @@ public struct StoreConnection: Sendable {
                 store: store,
                 knowledge: PostgresKnowledgeStore(client: client, logger: logger),
                 services: [PostgresClientService(client: client, running: running)],
-                // The first statements at start (the migration) wait for the pool to run rather
-                // than have postgres-nio warn that it was leased from before `run()`.
+                // The first statements at start wait for the pool to run rather than have
+                // postgres-nio warn that it was leased from before `run()`.
                 migrate: {
                     await running.wait()
                     try await store.migrate()
                 },
+                ready: { await running.wait() },
                 makeJobListener: { doorbells in
                     PostgresJobListener(configuration: try url.connectionConfiguration(), doorbells: doorbells, logger: logger)
                 },
@@ -61,6 +64,7 @@ public struct StoreConnection: Sendable {
                 knowledge: SQLiteKnowledgeStore(database: database),
                 services: [],
                 migrate: { try await database.migrate() },
+                ready: {},
                 makeJobListener: { doorbells in SQLiteJobListener.watcher(databasePath: path, doorbells: doorbells, logger: logger) },
                 pollInterval: .milliseconds(250),
                 postgresClient: nil
@@ -70,6 +74,12 @@ public struct StoreConnection: Sendable {
 }
 
 extension StoreConnection {
+    /// `services`, each started once the store takes statements: those that query at once (a
+    /// metrics reporter, a worker's first claim) would otherwise race the pool's start.
+    public func afterReady(_ services: [any Service]) -> [any Service] {
+        services.map { StartsWhenReady(service: $0, ready: ready) }
+    }
+
     /// Runs the connection's services just long enough for `body` (one-shot commands).
     public static func runWhileConnected(_ connection: StoreConnection, _ body: @escaping @Sendable () async throws -> Void) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in

@@ -141,6 +141,10 @@ public func withTestSystem<T: Sendable>(
             let files = system.spoolFiles()
             guard files.isEmpty else { throw ServiceProcess.StartFailure(description: "EVENT_LOG=postgres wrote to disk: \(files)") }
         }
+        // Every start is a chance for a first statement to race the pool's start: postgres-nio
+        // says so in a warning, which no service may print.
+        let early = system.logs.split(separator: "\n").filter { $0.contains("hasn't been called yet") }
+        guard early.isEmpty else { throw ServiceProcess.StartFailure(description: "a statement was leased before the Postgres pool ran:\n\(early.joined(separator: "\n"))") }
         await system.stop()
         // Kept when the body threw, for its logs. Left behind, thousands of spool files slow the
         // file system of a machine that runs the suite and the benchmarks over and over.
