@@ -34,18 +34,18 @@ public struct StoreConnection: Sendable {
         case .postgres(let url):
             let client = PostgresClient(configuration: url.clientConfiguration(maximumConnections: maximumConnections), backgroundLogger: logger)
             let store = PostgresJobStore(client: client, logger: logger)
-            let running = RunningSignal()
+            let start = PoolStart()
             return StoreConnection(
                 store: store,
                 knowledge: PostgresKnowledgeStore(client: client, logger: logger),
-                services: [PostgresClientService(client: client, running: running)],
+                services: [PostgresClientService(client: client, start: start)],
                 // The first statements at start wait for the pool to run rather than have
                 // postgres-nio warn that it was leased from before `run()`.
                 migrate: {
-                    await running.wait()
+                    await start.wait()
                     try await store.migrate()
                 },
-                ready: { await running.wait() },
+                ready: { await start.wait() },
                 makeJobListener: { doorbells in
                     PostgresJobListener(configuration: try url.connectionConfiguration(), doorbells: doorbells, logger: logger)
                 },
