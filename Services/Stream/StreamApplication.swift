@@ -54,7 +54,7 @@ enum StreamApplication {
 
         var app = Application(
             router: router,
-            server: settings.common.httpServer {
+            server: settings.common.httpServer(routerOnDemand: true) {
                 [EventStreamChannelHandler(responder: streams, stallLimit: .milliseconds(settings.stall.wholeMilliseconds), logger: logger)]
             },
             configuration: settings.common.serverConfiguration(name: serverName),

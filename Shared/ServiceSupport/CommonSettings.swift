@@ -96,17 +96,19 @@ extension CommonSettings {
 
     /// HTTP/1.1 with the connection bounds every service keeps: the cap on open connections,
     /// the idle and read timeouts; `handlers` (made per connection) come after them.
+    /// `routerOnDemand`: connections meet the router only when a request gets past `handlers`
+    /// (``RouterOnDemandChannel``), for a service whose handlers answer most connections.
     public func httpServer(
+        routerOnDemand: Bool = false,
         _ handlers: @escaping @Sendable () -> [any RemovableChannelHandler] = { [] }
     ) -> HTTPServerBuilder {
         let cap = ConnectionCap(limit: maxConnections)
         let idle = TimeAmount.milliseconds(idleTimeout.wholeMilliseconds)
         let read = TimeAmount.milliseconds(readTimeout.wholeMilliseconds)
         // The autoclosure runs per connection. HTTP/1.0 requests get 1.0 answers (HTTPVersionHandler).
-        return .http1(
-            configuration: .init(
-                additionalChannelHandlers: [HTTPVersionHandlerInstaller(), cap.handler(), ConnectionTimeoutHandler(idle: idle, read: read)] + handlers()
-            )
+        let configuration = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [HTTPVersionHandlerInstaller(), cap.handler(), ConnectionTimeoutHandler(idle: idle, read: read)] + handlers()
         )
+        return routerOnDemand ? .http1RouterOnDemand(configuration: configuration) : .http1(configuration: configuration)
     }
 }

@@ -146,6 +146,28 @@ struct StreamTests {
         }
     }
 
+    /// A connection meets the router only when a request that is not a stream comes
+    /// (`RouterOnDemandChannel`): here long after its first stream ended, with a second stream between.
+    @Test func aConnectionThatStreamedFirstStillReachesTheRouterLater() async throws {
+        try await withTestSystem { system in
+            let (_, url) = try await Self.ask(system, "Stream, then ask the router")
+            _ = try await readEventStream(url)
+            let target = String(url.dropFirst(system.streamURL.count))
+            let socket = try RawSocket(port: system.stream.port)
+            socket.send("GET \(target) HTTP/1.1\r\nHost: t\r\n\r\n")
+            let replay = await socket.read(until: "0\r\n\r\n")
+            #expect(replay.hasPrefix("HTTP/1.1 200") && replay.contains("event: completed"), "\(replay)")
+            try await Task.sleep(for: .milliseconds(300))
+            socket.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+            let health = await socket.read(until: "ok\n")
+            #expect(health.hasPrefix("HTTP/1.1 200") && health.hasSuffix("ok\n"), "\(health)")
+            socket.send("GET /metrics HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            let metrics = await socket.read(until: "tutorline_sse_connections")
+            #expect(metrics.hasPrefix("HTTP/1.1 200"), "the router keeps the connection for its next request: \(metrics.prefix(200))")
+            #expect(await socket.isClosedByPeer(within: .seconds(2)), "Connection: close is honoured")
+        }
+    }
+
     @Test func pipelinedRequestsBeforeAHalfCloseAreAllAnswered() async throws {
         try await withTestSystem { system in
             let (_, url) = try await Self.ask(system, "Half closed?")
