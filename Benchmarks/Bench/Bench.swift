@@ -16,7 +16,7 @@ struct Bench: AsyncParsableCommand {
             figures), an LLM stand-in, and a store: Postgres needs TEST_DATABASE_URL (scripts/with-postgres.sh \
             starts one), SQLite needs nothing.
             """,
-        subcommands: [Latency.self, Fanout.self, Throughput.self, WaitingCost.self, StopLatency.self, RealModel.self, RetrievalQuality.self],
+        subcommands: [Latency.self, Fanout.self, Throughput.self, WaitingCost.self, StopLatency.self, RealModel.self, RetrievalQuality.self, Hold.self, HoldClients.self],
         defaultSubcommand: Latency.self
     )
 }

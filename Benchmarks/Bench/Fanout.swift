@@ -187,8 +187,12 @@ struct Fanout: AsyncParsableCommand {
         return channels
     }
 
-    static func connect(group: any EventLoopGroup, port: Int, path: String, results: FanoutResults) async throws -> any Channel {
-        let channel = try await ClientBootstrap(group: group)
+    static func connect(
+        group: any EventLoopGroup, port: Int, path: String, results: FanoutResults, from source: SocketAddress? = nil
+    ) async throws -> any Channel {
+        var bootstrap = ClientBootstrap(group: group)
+        if let source { bootstrap = bootstrap.bind(to: source) }
+        let channel = try await bootstrap
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
