@@ -31,7 +31,7 @@ extension Fanout {
         print("progress: nchan: \(results.opened) connections open, \(Double(idle - baseline) / Double(connections) / 1024) KiB each")
 
         let burstStart = clock.now
-        try await NchanPublisher.publish(port: port, lanes: lanes, count: connections) { index in
+        try await NchanPublisher.publish(port: port, lanes: lanes, count: connections, spread: .milliseconds(burstSpread)) { index in
             ("c\(index)", "delta", #"{"text":"\#(DispatchTime.now().uptimeNanoseconds)"}"#)
         }
         let burstPublish = clock.now - burstStart

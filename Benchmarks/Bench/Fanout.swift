@@ -30,6 +30,7 @@ struct Fanout: AsyncParsableCommand {
     @Option(help: "spool (SQLite, one host) or postgres (EVENT_LOG=postgres).") var eventLog = "spool"
     @Option(help: "Stream replicas, the connections spread over them.") var replicas = 1
     @Option(help: "nchan: then the same connections, client and events against nginx with the nchan module, and both side by side.") var against = ""
+    @Option(help: "Spread the burst's events evenly over this many milliseconds, on both servers (0: as fast as each takes them).") var burstSpread = 0
 
     func run() async throws {
         var limit = rlimit()
@@ -60,7 +61,8 @@ struct Fanout: AsyncParsableCommand {
         print(report)
         guard against == "nchan" else { return }
         let nchan = try await measureNchan()
-        print("scenario fanout against nchan: the same client, connections and events; one run each, one after the other")
+        let spread = burstSpread > 0 ? "the burst spread over \(burstSpread) ms on both" : "each burst as fast as its server takes it"
+        print("scenario fanout against nchan: the same client, connections and events; one run each, one after the other; \(spread)")
         print(FanoutFigures.sideBySide(figures, nchan))
     }
 
@@ -106,7 +108,9 @@ struct Fanout: AsyncParsableCommand {
         // Play the worker: one delta per job, stamped with the append time, then the end.
         if let statements { try await WaitingCost.reset(statements) }
         let appendStart = clock.now
-        for job in jobs {
+        let pace = BurstPace(start: appendStart, spread: .milliseconds(burstSpread), count: jobs.count)
+        for (index, job) in jobs.enumerated() {
+            try await pace.wait(for: index)
             try await appender.append(job: job, event: "delta", data: #"{"text":"\#(DispatchTime.now().uptimeNanoseconds)"}"#)
         }
         let appendDuration = clock.now - appendStart
@@ -214,6 +218,22 @@ struct Fanout: AsyncParsableCommand {
             let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
         else { return 0 }
         return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
+    }
+}
+
+/// When each event of a spread burst is due: the same schedule for either server, so that
+/// their latencies are compared at the same arrival rate.
+struct BurstPace: Sendable {
+    let start: ContinuousClock.Instant
+    let spread: Duration
+    let count: Int
+
+    /// Waits until event `index` is due; sleeps only when more than a millisecond ahead, so the
+    /// timer's own slack does not become the schedule.
+    func wait(for index: Int) async throws {
+        guard spread > .zero, count > 0 else { return }
+        let due = start + spread * (Double(index) / Double(count))
+        if ContinuousClock.now < due - .milliseconds(1) { try await Task.sleep(until: due, clock: .continuous) }
     }
 }
 

@@ -110,12 +110,14 @@ enum NchanPublisher {
 
     /// Publishes messages `0..<count` over `lanes` connections at once, each lane in order
     /// (lane `i` sends `i`, `i + lanes`, ...), `interval` apart on each lane.
-    static func publish(port: Int, lanes: Int, count: Int, interval: Duration = .zero, message: @escaping Message) async throws {
+    static func publish(port: Int, lanes: Int, count: Int, interval: Duration = .zero, spread: Duration = .zero, message: @escaping Message) async throws {
+        let pace = BurstPace(start: .now, spread: spread, count: count)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for lane in 0..<max(1, lanes) {
                 group.addTask {
                     try await BenchConnection.with(port: port) { connection in
                         for index in stride(from: lane, to: count, by: max(1, lanes)) {
+                            try await pace.wait(for: index)
                             let (channel, event, data) = message(index)
                             let head = try await connection.send(
                                 .POST, "/pub/\(channel)", headers: [("X-EventSource-Event", event)], body: ByteBuffer(string: data)

@@ -102,8 +102,10 @@ public struct JobEventTail {
                 return Step(output: buffer, ends: true)
             }
         }
-        // A due wake-up also reads the file: the backstop should an inotify event ever go missing.
-        if wake.logChanged || wake.due, try readNew(into: &buffer) {
+        // A due wake-up also looks at the log: the backstop should an inotify event or a
+        // notification ever go missing. Its length first: a heartbeat slot holds hundreds of
+        // connections, and a read each held up every other event on their event loops.
+        if wake.logChanged || (wake.due && mayHaveUnread), try readNew(into: &buffer) {
             return Step(output: buffer, ends: true)
         }
         let now = ContinuousClock.now
@@ -117,6 +119,11 @@ public struct JobEventTail {
         guard buffer.readableBytes > 0 else { return Step(output: nil, ends: false) }
         lastWrite = now
         return Step(output: buffer, ends: false)
+    }
+
+    /// Whether the log may hold bytes not yet sent.
+    private var mayHaveUnread: Bool {
+        longFrame != nil || isBehind || (source.log.length(job: job) ?? 0) > offset
     }
 
     /// Reads what the spool gained since `offset`, a chunk at most; returns whether the job's

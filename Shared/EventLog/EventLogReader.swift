@@ -25,6 +25,10 @@ public protocol EventLogReader: Sendable {
     /// holding the whole frame; nil when it is not complete yet.
     func skipFrame(job: UUID, at offset: Int, chunk: Int) throws(EventLogError) -> (header: EventFrame, next: Int)?
 
+    /// How many bytes the job's log holds, nil when it has none here: a look far cheaper than a
+    /// read, for the periodic check that nothing went unannounced.
+    func length(job: UUID) -> Int?
+
     /// Up to `maximumBytes` of the log as written, from `offset`, which may lie inside a frame:
     /// a frame longer than a connection should hold is sent a slice at a time. Empty when nothing
     /// is there; nil when the job has no log.

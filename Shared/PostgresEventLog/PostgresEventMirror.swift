@@ -110,6 +110,13 @@ public final class PostgresEventMirror: EventLogReader {
         if let failure { throw failure }
     }
 
+    public func length(job: UUID) -> Int? {
+        state.withLock { state in
+            guard let log = state.logs[job], log.isLoaded else { return nil }
+            return log.ends.last ?? 0
+        }
+    }
+
     public func read(job: UUID, from offset: Int, maximumBytes: Int, wholeLongFrame: Bool) throws(EventLogError) -> EventLogRead? {
         state.withLock { state in
             guard let log = state.logs[job], log.isLoaded, let total = log.ends.last else { return nil }

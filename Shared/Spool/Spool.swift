@@ -25,13 +25,12 @@ public struct Spool: Sendable {
 
     /// The file of a job's events.
     public func path(for job: UUID) -> String {
-        "\(directory)/\(job.uuidString.lowercased())\(Self.fileExtension)"
+        directory + "/" + Self.fileName(for: job)
     }
 
     /// The job a spool file name belongs to, or `nil` for any other file.
     public static func jobID(fromFileName name: String) -> UUID? {
-        guard name.hasSuffix(fileExtension) else { return nil }
-        return UUID(uuidString: String(name.dropLast(fileExtension.count)))
+        job(fromFileName: name)
     }
 
     static let fileExtension = ".events"
@@ -103,6 +102,12 @@ extension Spool {
             }
             position += count
         }
+    }
+
+    /// The size of a job's file; nil when it has none.
+    public func length(job: UUID) -> Int? {
+        var info = stat()
+        return stat(path(for: job), &info) == 0 ? Int(info.st_size) : nil
     }
 
     /// Up to `maximumBytes` of a job's file from `offset`, whatever they hold (a slice of a long frame).

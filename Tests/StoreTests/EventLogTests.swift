@@ -71,6 +71,9 @@ import Testing
             #expect(read.frames.map { Array($0.bytes) } == (second.existingFrames + [read.frames[3]]).map { Array($0.bytes) })
             #expect(try fixture.reader.read(job: job, from: read.next)?.frames.isEmpty == true)
             #expect(try fixture.reader.read(job: UUID(), from: 0) == nil, "a job without a log reads as nil")
+            // The heartbeat's cheap look: the length is where a whole read ends.
+            #expect(fixture.reader.length(job: job) == read.next)
+            #expect(fixture.reader.length(job: UUID()) == nil)
         }
     }
 

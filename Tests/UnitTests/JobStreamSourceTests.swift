@@ -1,4 +1,5 @@
 import EventDelivery
+import EventLog
 import Foundation
 import Jobs
 import NIOCore
@@ -112,6 +113,65 @@ import Testing
             }
             #expect(String(buffer: session.start().output).contains("PROCESSING"))
             #expect(lookups.withLock { $0 } == 0)
+        }
+    }
+
+    /// The spool, counting the reads a stream makes of it.
+    final class CountingReader: EventLogReader {
+        let spool: Spool
+        let reads = Mutex(0)
+
+        init(spool: Spool) { self.spool = spool }
+
+        var readCount: Int { reads.withLock { $0 } }
+
+        func prepare(job: UUID) async throws(EventLogError) {}
+        func refresh(job: UUID) async throws(EventLogError) {}
+        func read(job: UUID, from offset: Int, maximumBytes: Int, wholeLongFrame: Bool) throws(EventLogError) -> EventLogRead? {
+            reads.withLock { $0 += 1 }
+            return try spool.read(job: job, from: offset, maximumBytes: maximumBytes, wholeLongFrame: wholeLongFrame)
+        }
+        func skipFrame(job: UUID, at offset: Int, chunk: Int) throws(EventLogError) -> (header: EventFrame, next: Int)? {
+            try spool.skipFrame(job: job, at: offset, chunk: chunk)
+        }
+        func length(job: UUID) -> Int? { spool.length(job: job) }
+        func bytes(job: UUID, from offset: Int, maximumBytes: Int) throws(EventLogError) -> ArraySlice<UInt8>? {
+            try spool.bytes(job: job, from: offset, maximumBytes: maximumBytes)
+        }
+    }
+
+    /// The heartbeat's backstop for an append no inotify event announced: a look at the log's
+    /// length, and a read only when it grew.
+    @Test func aDueWakeUpReadsTheLogOnlyWhenItGrewUnannounced() async throws {
+        try await withStoreAndSpool { store, spool in
+            let job = try await store.enqueue(NewJob(kind: .landing, question: "Heard?", userId: "anonymous")).job
+            try SpoolWriter(spool: spool, job: job.id).append(event: "status", data: #"{"status":"PROCESSING"}"#)
+            let reader = CountingReader(spool: spool)
+            let hub = DeliveryHub()
+            var configuration = JobStreamSource.Configuration()
+            configuration.heartbeat = .milliseconds(1)
+            let source = JobStreamSource(log: reader, hub: hub, lookup: JobLookup(store: store), configuration: configuration)
+            guard case .stream(let session) = try await source.open(job: job.id, lastEventId: nil) else {
+                Issue.record("expected a stream")
+                return
+            }
+            var tail = try #require(session.start().tail)
+            let readsAtStart = reader.readCount
+
+            try await Task.sleep(for: .milliseconds(5))
+            tail.scheduleWake()
+            hub.fireDue(now: .now + .seconds(1))
+            let idle = try tail.next()
+            #expect(reader.readCount == readsAtStart, "nothing new: the length says so, no read")
+            #expect(idle.output.map { String(buffer: $0) } == ": heartbeat\n\n")
+
+            // An append the watcher never announced.
+            try SpoolWriter(spool: spool, job: job.id).append(event: "delta", data: #"{"text":"Unannounced"}"#)
+            tail.scheduleWake()
+            hub.fireDue(now: .now + .seconds(2))
+            let caught = try tail.next()
+            #expect(reader.readCount == readsAtStart + 1)
+            #expect(caught.output.map { String(buffer: $0) }?.contains("Unannounced") == true)
         }
     }
 

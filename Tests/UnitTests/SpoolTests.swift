@@ -18,6 +18,21 @@ import Testing
         try? FileManager.default.removeItem(atPath: spool.directory)
     }
 
+    @Test func aJobsFileIsNamedByItsLowercaseIdAndTheNameLeadsBackToIt() {
+        for _ in 0..<100 {
+            let job = UUID()
+            let path = spool.path(for: job)
+            #expect(path == "\(spool.directory)/\(job.uuidString.lowercased()).events")
+            #expect(Spool.jobID(fromFileName: String(path.split(separator: "/").last ?? "")) == job)
+            #expect(Spool.jobID(fromFileName: "\(job.uuidString).events") == job, "uppercase reads too")
+        }
+        let name = "0f8fad5b-d9cb-469f-a165-70867728950e"
+        #expect(Spool.jobID(fromFileName: name + ".events") == UUID(uuidString: name))
+        for other in [name, name + ".tmp", name + ".events.tmp", "0f8fad5b-d9cb-469f-a165-70867728950g.events", "0f8fad5bd-9cb-469f-a165-70867728950e.events", ".events"] {
+            #expect(Spool.jobID(fromFileName: other) == nil, "\(other)")
+        }
+    }
+
     @Test func writerNumbersEventsAndReaderReturnsThem() throws {
         let job = UUID()
         let writer = try SpoolWriter(spool: spool, job: job)
