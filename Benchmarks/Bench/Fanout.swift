@@ -11,7 +11,6 @@ import Logging
 import PostgresEventLog
 import SSE
 import Spool
-import StreamTokens
 import Synchronization
 import TestSupport
 
@@ -33,10 +32,7 @@ struct Fanout: AsyncParsableCommand {
     @Option(help: "Spread the burst's events evenly over this many milliseconds, on both servers (0: as fast as each takes them).") var burstSpread = 0
 
     func run() async throws {
-        var limit = rlimit()
-        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-        limit.rlim_cur = limit.rlim_max
-        setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        BenchJobs.raiseDescriptorLimit()
 
         let environment = [
             "LOG_LEVEL": "warning", "STREAM_SILENCE_SECONDS": "600", "STREAM_TIMEOUT_SECONDS": "600",
@@ -70,18 +66,7 @@ struct Fanout: AsyncParsableCommand {
         let cpu = { streams.map { ProcessCPU.seconds(of: $0.pid) }.reduce(0, +) }
         let cpuBefore = cpu()
         let appender = Appender(log: log)
-        let issuer = StreamTokenIssuer(keys: try await StreamTokenKeys(secret: system.streamTokenSecret))
-        var jobs: [UUID] = []
-        var paths: [String] = []
-        for _ in 0..<connections {
-            let job = UUID()
-            try await appender.append(job: job, event: "status", data: #"{"status":"PROCESSING"}"#)
-            jobs.append(job)
-            let token = try await issuer.issue(job: job, audience: "landing", subject: "anonymous")
-            paths.append("/api/landing-assistant/stream/\(job.uuidString.lowercased())?token=\(token)")
-        }
-
-        try await appender.flush()
+        let (jobs, paths) = try await BenchJobs.make(connections, appender: appender, secret: system.streamTokenSecret)
         let statements = system.environment["EVENT_LOG"] == "postgres" ? system.databaseURL : nil
         if let statements { _ = try await TestDatabase.integers("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", on: statements) }
         let baseline = streams.map { Self.rss(of: $0.pid) }.reduce(0, +)

@@ -7,7 +7,6 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import Spool
-import StreamTokens
 import TestSupport
 
 /// As many idle stream connections on one stream process as its descriptor limit allows, with
@@ -21,12 +20,9 @@ struct Hold: AsyncParsableCommand {
     @Option(help: "Client processes, each opening its share from 127.0.0.(2 + its index).") var clientProcesses = 4
 
     func run() async throws {
-        var limit = rlimit()
-        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-        limit.rlim_cur = limit.rlim_max
-        setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-        guard connections + 40 <= Int(limit.rlim_cur) else {
-            throw ValidationError("\(connections) connections need \(connections + 40) descriptors in the stream process; the limit here is \(limit.rlim_cur)")
+        let limit = BenchJobs.raiseDescriptorLimit()
+        guard connections + 40 <= limit else {
+            throw ValidationError("\(connections) connections need \(connections + 40) descriptors in the stream process; the limit here is \(limit)")
         }
 
         let environment = [
@@ -34,18 +30,8 @@ struct Hold: AsyncParsableCommand {
             "MAX_CONNECTIONS": String(connections + 20),
         ]
         let report = try await withTestSystem(store: .sqlite, environment: environment) { system in
-            let spool = Spool(directory: system.spoolDir)
-            let appender = Appender(log: spool)
-            let issuer = StreamTokenIssuer(keys: try await StreamTokenKeys(secret: system.streamTokenSecret))
-            var jobs: [UUID] = []
-            var paths: [String] = []
-            for _ in 0..<connections {
-                let job = UUID()
-                try await appender.append(job: job, event: "status", data: #"{"status":"PROCESSING"}"#)
-                jobs.append(job)
-                let token = try await issuer.issue(job: job, audience: "landing", subject: "anonymous")
-                paths.append("/api/landing-assistant/stream/\(job.uuidString.lowercased())?token=\(token)")
-            }
+            let appender = Appender(log: Spool(directory: system.spoolDir))
+            let (jobs, paths) = try await BenchJobs.make(connections, appender: appender, secret: system.streamTokenSecret)
             let baseline = Fanout.rss(of: system.stream.pid)
             let descriptorsBefore = Self.descriptors(of: system.stream.pid)
 
@@ -78,7 +64,7 @@ struct Hold: AsyncParsableCommand {
                 "scenario hold: \(connections) connections on one stream process, clients in \(clientProcesses) other processes",
                 "| measure | value |",
                 "|---|---|",
-                "| the stream process's descriptor limit | \(limit.rlim_cur) |",
+                "| the stream process's descriptor limit | \(limit) |",
                 "| opening them (each with its first event) took | \(openDuration) |",
                 "| connections held (first event received) | \(opened) |",
                 "| the stream process's descriptors: before, held | \(descriptorsBefore), \(descriptors) |",
@@ -108,10 +94,7 @@ struct HoldClients: AsyncParsableCommand {
     @Option var concurrency = 200
 
     func run() async throws {
-        var limit = rlimit()
-        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-        limit.rlim_cur = limit.rlim_max
-        setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        BenchJobs.raiseDescriptorLimit()
         let targets = try String(contentsOfFile: paths, encoding: .utf8).split(separator: "\n").map(String.init)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let results = FanoutResults()
