@@ -52,13 +52,16 @@ enum StreamApplication {
         routes.load(router.served(with: streamRoutes))
         router.logRoutes(logger, others: streamRoutes)
 
+        let (server, closing) = settings.common.httpServerWithRouterOnDemand {
+            [EventStreamChannelHandler(responder: streams, stallLimit: .milliseconds(settings.stall.wholeMilliseconds), logger: logger)]
+        }
         var app = Application(
             router: router,
-            server: settings.common.httpServer(routerOnDemand: true) {
-                [EventStreamChannelHandler(responder: streams, stallLimit: .milliseconds(settings.stall.wholeMilliseconds), logger: logger)]
-            },
+            server: server,
             configuration: settings.common.serverConfiguration(name: serverName),
-            services: connection.services + connection.afterReady([watcher, clock]),
+            // Shut down in reverse order: the server stops listening and drains the streams, then
+            // `closing` waits for their connections, then the rest.
+            services: connection.services + connection.afterReady([watcher, clock]) + [closing],
             logger: logger
         )
         // A stream's first lookup waits for the pool too.

@@ -1,16 +1,19 @@
 import NIOCore
+import NIOHTTP1
 import NIOHTTPTypes
 
 /// The last handler of a ``RouterOnDemandChannel`` connection: on the first event the router
 /// must see (a request part, an error, the end of input), wraps the connection in the router's
-/// `NIOAsyncChannel`, which installs itself after this handler, and passes the event on to it.
+/// `NIOAsyncChannel`, which installs itself after this handler, starts the router's request loop
+/// on it, and passes the event on.
 final class RouterHandoff: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
+    typealias RouterChannel = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
 
-    private var router: EventLoopPromise<NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>?>?
+    private var start: ((RouterChannel) -> Void)?
 
-    init(router: EventLoopPromise<NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>?>) {
-        self.router = router
+    init(start: @escaping (RouterChannel) -> Void) {
+        self.start = start
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -19,6 +22,12 @@ final class RouterHandoff: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A request the parser refused gets the router's 400; any other error before the router
+        // took over (a browser gone: a reset) just closes the connection.
+        guard start == nil || error is HTTPParserError else {
+            context.close(promise: nil)
+            return
+        }
         handOff(context: context)
         context.fireErrorCaught(error)
     }
@@ -28,25 +37,20 @@ final class RouterHandoff: ChannelInboundHandler, RemovableChannelHandler {
         context.fireUserInboundEventTriggered(event)
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
-        router?.succeed(nil)
-        router = nil
-        context.fireChannelInactive()
-    }
-
     func handlerRemoved(context: ChannelHandlerContext) {
-        router?.succeed(nil)
-        router = nil
+        start = nil
     }
 
     private func handOff(context: ChannelHandlerContext) {
-        guard let router else { return }
-        self.router = nil
+        guard let start else { return }
+        self.start = nil
         do {
             // On the event loop, before the event that caused it travels on: nothing is missed.
-            router.succeed(try NIOAsyncChannel(wrappingChannelSynchronously: context.channel, configuration: .init(isOutboundHalfClosureEnabled: true)))
+            start(try RouterChannel(wrappingChannelSynchronously: context.channel, configuration: .init(isOutboundHalfClosureEnabled: true)))
+            // The router's writer starts writable, having missed `channelActive`: tell it if the
+            // socket is full (a stream's last bytes still going out).
+            if !context.channel.isWritable { context.fireChannelWritabilityChanged() }
         } catch {
-            router.succeed(nil)
             context.close(promise: nil)
         }
     }

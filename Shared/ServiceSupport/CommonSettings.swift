@@ -96,19 +96,29 @@ extension CommonSettings {
 
     /// HTTP/1.1 with the connection bounds every service keeps: the cap on open connections,
     /// the idle and read timeouts; `handlers` (made per connection) come after them.
-    /// `routerOnDemand`: connections meet the router only when a request gets past `handlers`
-    /// (``RouterOnDemandChannel``), for a service whose handlers answer most connections.
-    public func httpServer(
-        routerOnDemand: Bool = false,
-        _ handlers: @escaping @Sendable () -> [any RemovableChannelHandler] = { [] }
-    ) -> HTTPServerBuilder {
+    public func httpServer(_ handlers: @escaping @Sendable () -> [any RemovableChannelHandler] = { [] }) -> HTTPServerBuilder {
+        .http1(configuration: http1Configuration(cap: ConnectionCap(limit: maxConnections), handlers))
+    }
+
+    /// As ``httpServer(_:)``, but a connection meets the router only when a request gets past
+    /// `handlers` (``RouterOnDemandChannel``): for a service whose handlers answer most
+    /// connections. With it comes the service that holds graceful shutdown until the connections
+    /// have closed (run it among the application's services).
+    public func httpServerWithRouterOnDemand(
+        _ handlers: @escaping @Sendable () -> [any RemovableChannelHandler]
+    ) -> (server: HTTPServerBuilder, closing: OpenConnectionsDrain) {
         let cap = ConnectionCap(limit: maxConnections)
+        return (.http1RouterOnDemand(configuration: http1Configuration(cap: cap, handlers)), OpenConnectionsDrain(cap: cap))
+    }
+
+    private func http1Configuration(
+        cap: ConnectionCap, _ handlers: @escaping @Sendable () -> [any RemovableChannelHandler]
+    ) -> HTTP1Channel.Configuration {
         let idle = TimeAmount.milliseconds(idleTimeout.wholeMilliseconds)
         let read = TimeAmount.milliseconds(readTimeout.wholeMilliseconds)
         // The autoclosure runs per connection. HTTP/1.0 requests get 1.0 answers (HTTPVersionHandler).
-        let configuration = HTTP1Channel.Configuration(
+        return HTTP1Channel.Configuration(
             additionalChannelHandlers: [HTTPVersionHandlerInstaller(), cap.handler(), ConnectionTimeoutHandler(idle: idle, read: read)] + handlers()
         )
-        return routerOnDemand ? .http1RouterOnDemand(configuration: configuration) : .http1(configuration: configuration)
     }
 }

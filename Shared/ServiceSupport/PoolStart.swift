@@ -7,7 +7,9 @@ import PostgresNIO
 /// another thread lease first (seen in the tests: one start in forty). Here `run()` is called on
 /// this actor, and postgres-nio's async methods run on their caller's executor, so that first
 /// step runs on the actor too; `wait()` returns on the actor as well, which it can enter only
-/// once `run()` has reached its first suspension, after marking the client running.
+/// once `run()` has reached its first suspension, after marking the client running. This rests
+/// on postgres-nio's build setting (`NonisolatedNonsendingByDefault`) and on `run()` marking
+/// itself first; should either change, the end-to-end tests' check for the warning says so.
 actor PoolStart {
     private var isRunning = false
     private var waiters: [CheckedContinuation<Void, Never>] = []

@@ -4,50 +4,52 @@ import Foundation
 /// both (the watcher's name → job, the job → the path to read), and Foundation's `uuidString`
 /// and `UUID(uuidString:)` go through `sprintf` and `sscanf` here.
 extension Spool {
+    private static let hexDigits: StaticString = "0123456789abcdef"
+    private static let nameLength = 36 + fileExtension.utf8.count
+
     static func fileName(for job: UUID) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        let bytes = withUnsafeBytes(of: job.uuid) { Array($0) }
-        return String(unsafeUninitializedCapacity: 36 + fileExtension.utf8.count) { buffer in
-            var position = 0
-            for (index, byte) in bytes.enumerated() {
-                if index == 4 || index == 6 || index == 8 || index == 10 {
-                    buffer[position] = UInt8(ascii: "-")
+        withUnsafeBytes(of: job.uuid) { bytes in
+            String(unsafeUninitializedCapacity: nameLength) { buffer in
+                let digits = hexDigits.utf8Start
+                var position = 0
+                for (index, byte) in bytes.enumerated() {
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        buffer[position] = UInt8(ascii: "-")
+                        position += 1
+                    }
+                    buffer[position] = digits[Int(byte >> 4)]
+                    buffer[position + 1] = digits[Int(byte & 0x0F)]
+                    position += 2
+                }
+                for byte in fileExtension.utf8 {
+                    buffer[position] = byte
                     position += 1
                 }
-                buffer[position] = digits[Int(byte >> 4)]
-                buffer[position + 1] = digits[Int(byte & 0x0F)]
-                position += 2
+                return position
             }
-            for byte in fileExtension.utf8 {
-                buffer[position] = byte
-                position += 1
-            }
-            return position
         }
     }
 
     static func job(fromFileName name: String) -> UUID? {
-        let text = Array(name.utf8)
-        guard text.count == 36 + fileExtension.utf8.count, text[36...].elementsEqual(fileExtension.utf8) else { return nil }
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(16)
-        var index = 0
-        while index < 36 {
-            if index == 8 || index == 13 || index == 18 || index == 23 {
-                guard text[index] == UInt8(ascii: "-") else { return nil }
-                index += 1
-                continue
+        var name = name
+        return name.withUTF8 { text -> UUID? in
+            guard text.count == nameLength, text[36...].elementsEqual(fileExtension.utf8) else { return nil }
+            var uuid: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+            let parsed = withUnsafeMutableBytes(of: &uuid) { bytes -> Bool in
+                var index = 0
+                for byteIndex in 0..<16 {
+                    if index == 8 || index == 13 || index == 18 || index == 23 {
+                        guard text[index] == UInt8(ascii: "-") else { return false }
+                        index += 1
+                    }
+                    guard let high = hexValue(text[index]), let low = hexValue(text[index + 1]) else { return false }
+                    bytes[byteIndex] = high << 4 | low
+                    index += 2
+                }
+                return true
             }
-            guard let high = hexValue(text[index]), let low = hexValue(text[index + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-            index += 2
+            return parsed ? UUID(uuid: uuid) : nil
         }
-        return UUID(
-            uuid: (
-                bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-                bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]
-            )
-        )
     }
 
     private static func hexValue(_ character: UInt8) -> UInt8? {
