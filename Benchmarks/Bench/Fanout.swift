@@ -161,13 +161,20 @@ struct Fanout: AsyncParsableCommand {
 
     /// Opens a stream connection to each (port, path), `concurrency` at a time.
     func open(_ targets: [(port: Int, path: String)], group: any EventLoopGroup, results: FanoutResults) async throws -> [any Channel] {
+        try await Self.open(targets, concurrency: concurrency, group: group, results: results)
+    }
+
+    /// Opens a stream connection to each (port, path), `concurrency` at a time, from `source` if given.
+    static func open(
+        _ targets: [(port: Int, path: String)], concurrency: Int, group: any EventLoopGroup, results: FanoutResults, from source: SocketAddress? = nil
+    ) async throws -> [any Channel] {
         var channels: [any Channel] = []
         var index = 0
         while index < targets.count {
             let batch = targets[index..<min(index + concurrency, targets.count)]
             channels += try await withThrowingTaskGroup(of: (any Channel).self) { tasks in
                 for target in batch {
-                    tasks.addTask { try await Self.connect(group: group, port: target.port, path: target.path, results: results) }
+                    tasks.addTask { try await connect(group: group, port: target.port, path: target.path, results: results, from: source) }
                 }
                 return try await tasks.reduce(into: [any Channel]()) { $0.append($1) }
             }

@@ -99,17 +99,7 @@ struct HoldClients: AsyncParsableCommand {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let results = FanoutResults()
         let address = try SocketAddress(ipAddress: source, port: 0)
-        var index = 0
-        while index < targets.count {
-            let batch = targets[index..<min(index + concurrency, targets.count)]
-            try await withThrowingTaskGroup(of: Void.self) { tasks in
-                for path in batch {
-                    tasks.addTask { _ = try await Fanout.connect(group: group, port: port, path: path, results: results, from: address) }
-                }
-                try await tasks.waitForAll()
-            }
-            index = batch.endIndex
-        }
+        let channels = try await Fanout.open(targets.map { (port, $0) }, concurrency: concurrency, group: group, results: results, from: address)
         let clock = ContinuousClock()
         let deadline = clock.now + .seconds(120)
         while results.opened < targets.count, clock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
@@ -117,6 +107,7 @@ struct HoldClients: AsyncParsableCommand {
         let end = clock.now + .seconds(240)
         while results.completed < targets.count, clock.now < end { try await Task.sleep(for: .milliseconds(50)) }
         Self.say("completed \(results.completed)")
+        for channel in channels { channel.close(promise: nil) }
     }
 
     /// A line to the parent, unbuffered.

@@ -30,7 +30,8 @@ extension Spool {
         }
     }
 
-    static func job(fromFileName name: String) -> UUID? {
+    /// The job a spool file name belongs to, or `nil` for any other file.
+    public static func jobID(fromFileName name: String) -> UUID? {
         var name = name
         return name.withUTF8 { text -> UUID? in
             guard text.count == nameLength, text[36...].elementsEqual(fileExtension.utf8) else { return nil }

@@ -28,10 +28,6 @@ public struct Spool: Sendable {
         directory + "/" + Self.fileName(for: job)
     }
 
-    /// The job a spool file name belongs to, or `nil` for any other file.
-    public static func jobID(fromFileName name: String) -> UUID? {
-        job(fromFileName: name)
-    }
 
     static let fileExtension = ".events"
 }
