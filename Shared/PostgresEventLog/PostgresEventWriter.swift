@@ -3,8 +3,9 @@ import Foundation
 import SSE
 import Synchronization
 
-/// Appends one job's events as rows: appends made while a statement is under way go together in
-/// the next, so each paced append costs at most one statement, and a burst a single one.
+/// Appends one job's events as rows: appends made while its last batch is under way go together
+/// in the next, so each paced append costs at most one statement, and a burst a single one
+/// (shared with other jobs' appends under load: ``PostgresAppendQueue``).
 public final class PostgresEventWriter: EventLogWriter {
     private struct State {
         var lastEventId: Int
@@ -70,12 +71,8 @@ public final class PostgresEventWriter: EventLogWriter {
                 return state.pending
             }
             var failure: EventLogError?
-            if !batch.isEmpty {
-                do {
-                    try await log.insert(job: job, frames: batch)
-                } catch {
-                    failure = error
-                }
+            if !batch.isEmpty, case .failure(let error) = await log.appends.submit(job: job, frames: batch) {
+                failure = error
             }
             let flushes = state.withLock { state -> [CheckedContinuation<Void, Never>]? in
                 if let failure {

@@ -207,6 +207,71 @@ import Testing
         }
     }
 
+    /// Appends of several jobs made while a statement is under way go in one statement; a row the
+    /// server refuses in such a statement fails only its own job's append.
+    @Test func appendsOfManyJobsShareAStatementAndOneRefusedFailsOnlyItsJob() async throws {
+        try await withPostgresClient { client in
+            let logger = Logger(label: "test")
+            try await PostgresJobStore(client: client, logger: logger).migrate()
+            let log = PostgresEventLog(client: client, logger: logger)
+            let queue = log.appends
+            func frame(_ id: Int, _ text: String) -> PostgresAppendQueue.Frame {
+                (id, ServerSentEvent(event: "delta", data: text, id: String(id)).framed, false)
+            }
+            let taken = UUID()
+            #expect(try await queue.submit(job: taken, frames: [frame(1, "first")]).get() == ())
+
+            /// Submits `first` while the table is locked, so that its statement waits and `rest`
+            /// queue behind it; then unlocks and returns each one's outcome.
+            func submitBehindALock(
+                first: (UUID, [PostgresAppendQueue.Frame]), rest: [(UUID, [PostgresAppendQueue.Frame])]
+            ) async throws -> [UUID: Result<Void, EventLogError>] {
+                try await client.withConnection { locker in
+                    try await locker.query("BEGIN", logger: logger)
+                    try await locker.query("LOCK TABLE job_events IN EXCLUSIVE MODE", logger: logger)
+                    return try await withThrowingTaskGroup(of: (UUID, Result<Void, EventLogError>).self) { group in
+                        group.addTask { (first.0, await queue.submit(job: first.0, frames: first.1)) }
+                        try await Self.eventually {
+                            var waiting = 0
+                            for try await count in try await client.query(
+                                "SELECT count(*)::int8 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO job_events%'",
+                                logger: logger
+                            ).decode(Int.self) { waiting = count }
+                            return waiting == 1
+                        }
+                        for (job, frames) in rest { group.addTask { (job, await queue.submit(job: job, frames: frames)) } }
+                        try await Self.eventually { queue.waiting == rest.count }
+                        try await locker.query("COMMIT", logger: logger)
+                        var outcomes: [UUID: Result<Void, EventLogError>] = [:]
+                        for try await (job, outcome) in group { outcomes[job] = outcome }
+                        return outcomes
+                    }
+                }
+            }
+
+            let (a, b, c, d) = (UUID(), UUID(), UUID(), UUID())
+            var before = queue.statements
+            let outcomes = try await submitBehindALock(
+                first: (a, [frame(1, "a")]), rest: [(b, [frame(1, "b"), frame(2, "b2")]), (c, [frame(1, "c")]), (d, [frame(1, "d")])]
+            )
+            #expect(outcomes.values.allSatisfy { (try? $0.get()) != nil })
+            #expect(queue.statements - before == 2, "the three that waited went in one statement")
+            let found = try await log.frames(of: [(a, 0), (b, 0), (c, 0), (d, 0)])
+            #expect(found.mapValues { $0.map(\.data) } == [a: ["a"], b: ["b", "b2"], c: ["c"], d: ["d"]])
+
+            let (e, f) = (UUID(), UUID())
+            before = queue.statements
+            let mixed = try await submitBehindALock(
+                first: (e, [frame(1, "e")]), rest: [(f, [frame(1, "f")]), (taken, [frame(1, "again")])]
+            )
+            #expect((try? mixed[e]?.get()) != nil && (try? mixed[f]?.get()) != nil)
+            #expect(mixed[taken].map { (try? $0.get()) == nil } == true, "the duplicate id is refused")
+            #expect(queue.statements - before == 4, "the refused statement, then each of its jobs alone")
+            let after = try await log.frames(of: [(e, 0), (f, 0), (taken, 0)])
+            #expect(after.mapValues { $0.map(\.data) } == [e: ["e"], f: ["f"], taken: ["first"]])
+        }
+    }
+
     @Test func aNotificationCarriesItsFramesWhenTheyFitAndOnlyTheRangeOtherwise() throws {
         let job = UUID()
         let frames = ServerSentEvent(event: "delta", data: "a", id: "3").framed + ServerSentEvent(event: "delta", data: "b", id: "4").framed
@@ -259,9 +324,9 @@ import Testing
         }
     }
 
-    static func eventually(_ condition: () throws -> Bool) async throws {
+    static func eventually(_ condition: () async throws -> Bool) async throws {
         let deadline = ContinuousClock.now + .seconds(10)
-        while try !condition() {
+        while try await !condition() {
             guard ContinuousClock.now < deadline else {
                 Issue.record("condition not met within 10 s")
                 return
