@@ -328,6 +328,7 @@ let package = Package(
             name: "UnitTests",
             dependencies: [
                 "SSE", "StreamTokens", "UserAuth", "EventLog", "Spool", "LLM", "Assistant", "Jobs", "Knowledge", "Questions", "EventDelivery", "PostgresStore", "ServiceSupport", "HTTPSupport", "TestSupport", "Settings",
+                "Embeddings", "Retrieval",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),

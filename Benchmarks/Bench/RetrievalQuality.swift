@@ -5,6 +5,7 @@ import Foundation
 import Knowledge
 import Logging
 import Retrieval
+import Synchronization
 import TestSupport
 
 /// Hit rates of full-text, vector and hybrid retrieval on both question sets and both stores,
@@ -19,9 +20,13 @@ struct RetrievalQuality: AsyncParsableCommand {
 
     @Option(help: "The embeddings API base.") var embeddingsURL = "http://127.0.0.1:8090/v1"
     @Option(help: "The embedding model's name.") var model = "all-MiniLM-L6-v2"
+    @Option(help: "Put before each question embedded (EMBEDDINGS_QUERY_PREFIX).") var queryPrefix = ""
+    @Option(help: "Put before each text of the material embedded (EMBEDDINGS_DOCUMENT_PREFIX).") var documentPrefix = ""
     @Option(help: "Comma-separated: postgres, sqlite.") var stores = "sqlite,postgres"
     @Option(help: "Chunks in the synthetic scope whose exact vector search is timed; 0 skips it.") var scale = 10_000
     @Option(help: "Fusion constants k compared beside the kept one (60).") var compareK = "10,30,100"
+    @Option(help: "Weights of the search by meaning in relative score fusion, compared.") var compareAlpha = "0.5,0.75"
+    @Flag(help: "Print the questions whose page did not come first, after each row.") var showMisses = false
 
     static let sets = ["retrieval-questions.tsv", "retrieval-questions-paraphrased.tsv"]
 
@@ -29,13 +34,18 @@ struct RetrievalQuality: AsyncParsableCommand {
         let logger = Logger(label: "bench")
         var configuration = EmbeddingsClient.Configuration(baseURL: embeddingsURL, apiKey: nil, model: model)
         configuration.timeout = .seconds(120)
+        configuration.queryPrefix = queryPrefix
+        configuration.documentPrefix = documentPrefix
         let embedder = EmbeddingsClient(http: .shared, configuration: configuration, logger: logger)
         let questionSets = try Self.sets.map { ($0, try RetrievalQuestion.load($0)) }
         let kinds = try stores.split(separator: ",").map { name in
             guard let kind = StoreKind(rawValue: String(name)) else { throw ValidationError("--stores: postgres or sqlite") }
             return kind
         }
-        let variants = compareK.split(separator: ",").compactMap { Double($0) }
+        let variants: [(String, any ResultFusion)] = compareK.split(separator: ",").compactMap { Double($0) }.map { ("rank fusion, k = \(Int($0))", RankFusion(k: $0)) }
+            + compareAlpha.split(separator: ",").compactMap { Double($0) }.map { ("relative score fusion, alpha = \($0)", RelativeScoreFusion(alpha: $0)) }
+        // The modes' rows ask the API (and are timed); the fusion variants reuse their vectors.
+        let remembering = RememberingEmbedder(upstream: embedder)
         for kind in kinds {
             try await kind.withVectorKnowledgeStore { store in
                 _ = try await store.ingest(try sampleContent())
@@ -47,14 +57,15 @@ struct RetrievalQuality: AsyncParsableCommand {
                 print("|---|---|---|---|---|---|---|---|")
                 for (file, questions) in questionSets {
                     for mode in RetrievalMode.allCases {
-                        let retriever = Retriever(knowledge: store, embedder: embedder, mode: mode, logger: logger)
+                        let retriever = Retriever(knowledge: store, embedder: remembering, mode: mode, logger: logger)
                         let result = try await Self.measure(questions, retriever: retriever)
                         print("| \(kind.rawValue) | \(file) | \(mode.rawValue) | \(result.row) |")
+                        if showMisses { for miss in result.misses { print("    miss: \(miss)") } }
                     }
-                    for k in variants {
-                        let retriever = Retriever(knowledge: store, embedder: embedder, fusion: RankFusion(k: k), logger: logger)
+                    for (name, fusion) in variants {
+                        let retriever = Retriever(knowledge: store, embedder: remembering.recalling, fusion: fusion, logger: logger)
                         let result = try await Self.measure(questions, retriever: retriever)
-                        print("| \(kind.rawValue) | \(file) | hybrid, k = \(Int(k)) | \(result.row) |")
+                        print("| \(kind.rawValue) | \(file) | hybrid, \(name) | \(result.row(times: false)) |")
                     }
                 }
             }
@@ -67,14 +78,18 @@ struct RetrievalQuality: AsyncParsableCommand {
         var atOne = 0
         var atThree = 0
         var times: [Duration] = []
+        /// The questions whose expected page did not come first, with what did.
         var misses: [String] = []
 
-        var row: String {
+        var row: String { row(times: true) }
+
+        /// The table's columns; the times left out where the question's embedding was remembered.
+        func row(times withTimes: Bool) -> String {
             let sorted = times.sorted()
             func at(_ fraction: Double) -> String {
                 RetrievalQuality.milliseconds(sorted[min(sorted.count - 1, Int(Double(sorted.count) * fraction))]) + " ms"
             }
-            return "\(questions) | \(atOne) (\(String(format: "%.2f", Double(atOne) / Double(questions)))) | \(atThree) (\(String(format: "%.2f", Double(atThree) / Double(questions)))) | \(at(0.5)) | \(at(0.99))"
+            return "\(questions) | \(atOne) (\(String(format: "%.2f", Double(atOne) / Double(questions)))) | \(atThree) (\(String(format: "%.2f", Double(atThree) / Double(questions)))) | " + (withTimes ? "\(at(0.5)) | \(at(0.99))" : "– | –")
         }
     }
 
@@ -88,7 +103,10 @@ struct RetrievalQuality: AsyncParsableCommand {
             result.times.append(clock.now - started)
             let position = question.position(in: found)
             if position == 0 { result.atOne += 1 }
-            if let position, position < 3 { result.atThree += 1 } else { result.misses.append(question.question) }
+            if let position, position < 3 { result.atThree += 1 }
+            if position != 0 {
+                result.misses.append("\(question.question) → \(found.first?.lessonTitle ?? "nothing") (expected \(question.expectedTitle))")
+            }
         }
         return result
     }
@@ -150,5 +168,48 @@ struct RandomEmbedder: Embedder {
 
     func embed(_ texts: [String]) async throws(EmbeddingsError) -> [[Float]] {
         texts.map { _ in (0..<dimensions).map { _ in Float.random(in: -1...1) } }
+    }
+}
+
+/// Asks its upstream embedder every time and keeps the vectors, for ``recalling`` to reuse.
+final class RememberingEmbedder: Embedder {
+    let upstream: any Embedder
+    let memory = Mutex<[String: [Float]]>([:])
+
+    init(upstream: any Embedder) {
+        self.upstream = upstream
+    }
+
+    var model: String { upstream.model }
+
+    func embed(_ texts: [String]) async throws(EmbeddingsError) -> [[Float]] {
+        let vectors = try await upstream.embed(texts)
+        memory.withLock { memory in
+            for (text, vector) in zip(texts, vectors) { memory[text] = vector }
+        }
+        return vectors
+    }
+
+    func embedQuestion(_ question: String) async throws(EmbeddingsError) -> [Float] {
+        let vector = try await upstream.embedQuestion(question)
+        memory.withLock { $0[question] = vector }
+        return vector
+    }
+
+    /// Answers questions from the kept vectors; asks upstream only for one never embedded.
+    var recalling: Recalling { Recalling(source: self) }
+
+    struct Recalling: Embedder {
+        let source: RememberingEmbedder
+        var model: String { source.model }
+
+        func embed(_ texts: [String]) async throws(EmbeddingsError) -> [[Float]] {
+            try await source.embed(texts)
+        }
+
+        func embedQuestion(_ question: String) async throws(EmbeddingsError) -> [Float] {
+            if let known = source.memory.withLock({ $0[question] }) { return known }
+            return try await source.embedQuestion(question)
+        }
     }
 }

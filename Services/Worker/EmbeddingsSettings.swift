@@ -15,8 +15,15 @@ struct EmbeddingsSettings: Sendable {
     static let timeout = Setting(
         "EMBEDDINGS_TIMEOUT_SECONDS", default: "3", "longest a question's embedding may take before it is searched by its words only"
     )
+    static let queryPrefix = Setting(
+        "EMBEDDINGS_QUERY_PREFIX", default: "", "put before each question embedded, for models trained with one (E5: \"query: \")"
+    )
+    static let documentPrefix = Setting(
+        "EMBEDDINGS_DOCUMENT_PREFIX", default: "",
+        "put before each text of the material embedded (E5: \"passage: \"); changing it re-embeds the material once"
+    )
     static let mode = Setting("RETRIEVAL_MODE", default: "hybrid", "with EMBEDDINGS_MODEL: hybrid, vector or full_text")
-    static let all = [baseURL, apiKey, model, timeout, mode]
+    static let all = [baseURL, apiKey, model, timeout, queryPrefix, documentPrefix, mode]
 
     /// `nil`: no embeddings, full-text search only.
     var client: EmbeddingsClient.Configuration?
@@ -45,6 +52,8 @@ struct EmbeddingsSettings: Sendable {
         let key = !ownKey.isEmpty ? ownKey : (ownURL.isEmpty ? reader.string(WorkerSettings.llmAPIKey) : nil)
         var client = EmbeddingsClient.Configuration(baseURL: baseURL, apiKey: key, model: model)
         client.timeout = try reader.seconds(Self.timeout, in: 0.1...600)
+        client.queryPrefix = reader.string(Self.queryPrefix) ?? ""
+        client.documentPrefix = reader.string(Self.documentPrefix) ?? ""
         self.client = client
     }
 

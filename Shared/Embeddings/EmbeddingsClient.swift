@@ -16,6 +16,12 @@ public struct EmbeddingsClient: Embedder {
         public var timeout: Duration = .seconds(5)
         /// The most texts sent in one request.
         public var batchSize = 32
+        /// Put before each question and each text of the material: models trained with
+        /// instructions want them (E5 `query: ` / `passage: `, EmbeddingGemma
+        /// `task: search result | query: ` / `title: none | text: `, nomic `search_query: ` /
+        /// `search_document: `); the OpenAI API has no field for them.
+        public var queryPrefix = ""
+        public var documentPrefix = ""
 
         public init(baseURL: String, apiKey: String?, model: String) {
             self.baseURL = baseURL
@@ -34,7 +40,18 @@ public struct EmbeddingsClient: Embedder {
         self.logger = logger
     }
 
-    public var model: String { configuration.model }
+    /// The model's name, and the document prefix when there is one: another prefix makes other
+    /// vectors, so they are stored apart and the material re-embedded once, as for another model.
+    public var model: String {
+        configuration.documentPrefix.isEmpty ? configuration.model : "\(configuration.model) (document prefix \"\(configuration.documentPrefix)\")"
+    }
+
+    public func embedQuestion(_ question: String) async throws(EmbeddingsError) -> [Float] {
+        guard let vector = try await embedBatch([configuration.queryPrefix + question]).first else {
+            throw EmbeddingsError(.malformedResponse, "The embeddings API returned no vector.")
+        }
+        return vector
+    }
 
     private struct RequestBody: Encodable {
         var model: String
@@ -56,7 +73,7 @@ public struct EmbeddingsClient: Embedder {
         var start = texts.startIndex
         while start < texts.endIndex {
             let end = min(start + max(1, configuration.batchSize), texts.endIndex)
-            vectors += try await embedBatch(Array(texts[start..<end]))
+            vectors += try await embedBatch(texts[start..<end].map { configuration.documentPrefix + $0 })
             start = end
         }
         return vectors

@@ -3,9 +3,10 @@ import Knowledge
 /// Reciprocal rank fusion (Cormack, Clarke and Büttcher, 2009): a chunk scores
 /// `Σ 1 / (k + rank)` over the rankings it appears in (rank from 1).
 ///
-/// Ranks, not scores: a BM25 score and a cosine similarity are on scales that cannot be added,
-/// and a chunk found near the top by both searches is the one most worth showing. `k = 60` is
-/// the paper's constant, chosen before measuring; docs/RETRIEVAL.md compares it with others.
+/// Ranks, not scores: a chunk found near the top by both searches wins, however far apart the
+/// candidates are. `k = 60` is the paper's constant. The retriever's default was this until
+/// measured with stronger models: it let the words' weak ranking pull a clear winner in meaning
+/// down, so ``RelativeScoreFusion`` replaced it (docs/RETRIEVAL.md compares the two).
 public struct RankFusion: Sendable {
     public var k: Double
 

@@ -13,13 +13,13 @@ public struct Retriever: Sendable {
     let knowledge: any KnowledgeStore
     let embedder: (any Embedder)?
     let mode: RetrievalMode
-    let fusion: RankFusion
+    let fusion: any ResultFusion
     /// How many chunks each search contributes to the fusion.
     let candidates: Int
     let logger: Logger
 
     public init(
-        knowledge: any KnowledgeStore, embedder: (any Embedder)?, mode: RetrievalMode = .hybrid, fusion: RankFusion = RankFusion(),
+        knowledge: any KnowledgeStore, embedder: (any Embedder)?, mode: RetrievalMode = .hybrid, fusion: any ResultFusion = RelativeScoreFusion(),
         candidates: Int = 20, logger: Logger
     ) {
         self.knowledge = knowledge
@@ -44,7 +44,7 @@ public struct Retriever: Sendable {
         let meaning = await nearest(question, embedder: embedder, scope: scope, limit: candidates)
         let words = try await byWords
         guard let meaning, !meaning.isEmpty else { return Array(words.prefix(limit)) }
-        return fusion.fuse([words, meaning], limit: limit)
+        return fusion.fuse(words: words, meaning: meaning, limit: limit)
     }
 
     /// The chunks closest to the question's vector; `nil` when the question could not be embedded
@@ -53,8 +53,8 @@ public struct Retriever: Sendable {
         let reason: String
         let detail: String
         do throws(EmbeddingsError) {
-            let vectors = try await embedder.embed([question])
-            guard let values = vectors.first, let vector = EmbeddingVector(values) else {
+            let values = try await embedder.embedQuestion(question)
+            guard let vector = EmbeddingVector(values) else {
                 throw EmbeddingsError(.malformedResponse, "The embeddings API returned an empty vector.")
             }
             do {

@@ -47,6 +47,27 @@ struct HybridRetrievalTests {
         }
     }
 
+    /// `EMBEDDINGS_QUERY_PREFIX` and `EMBEDDINGS_DOCUMENT_PREFIX` reach the API, spaces and all:
+    /// the ingest's texts carry one, the worker's question the other.
+    @Test func instructionPrefixesReachTheEmbeddingsAPI() async throws {
+        let embeddings = EmbeddingsStandIn()
+        await embeddings.start()
+        defer { embeddings.stop() }
+        var environment = Self.environment(embeddings)
+        environment["EMBEDDINGS_QUERY_PREFIX"] = "query: "
+        environment["EMBEDDINGS_DOCUMENT_PREFIX"] = "passage: "
+        try await withTestSystem(store: .sqlite, environment: environment) { system in
+            let atIngest = embeddings.requests
+            #expect(!atIngest.isEmpty && atIngest.joined().allSatisfy { $0.hasPrefix("passage: ") && !$0.hasPrefix("passage:  ") })
+            let (jobId, url) = try await StreamTests.ask(system, "Is it expensive?")
+            #expect(try await readEventStream(url).data(of: "completed") != nil, "\(jobId)")
+            #expect(Array(embeddings.requests.dropFirst(atIngest.count)) == [["query: Is it expensive?"]])
+            // Found the vectors stored under the prefixed name: nothing degraded to words ("no_vectors").
+            let metrics = try await TestHTTP.get("http://127.0.0.1:\(system.worker.port)/metrics").body
+            #expect(metrics.contains("tutorline_retrievals_total") && !metrics.contains("tutorline_retrieval_degraded_total"), "\(metrics)")
+        }
+    }
+
     /// Debian's Postgres has no pgvector: asked for embeddings, the ingest and the worker stop at
     /// once and say what to install; without embeddings the same database serves as before.
     @Test func embeddingsOnPostgresWithoutPgvectorStopWithWhatToDo() async throws {

@@ -234,7 +234,7 @@ import Testing
                         try await Self.eventually {
                             var waiting = 0
                             for try await count in try await client.query(
-                                "SELECT count(*)::int8 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO job_events%'",
+                                "SELECT count(*)::int8 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
                                 logger: logger
                             ).decode(Int.self) { waiting = count }
                             return waiting == 1
