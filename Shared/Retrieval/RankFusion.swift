@@ -22,28 +22,10 @@ public struct RankFusion: Sendable {
     /// The chunks of all `rankings`, best first; `rank` is the fused score. Ties keep the order of
     /// the earlier ranking.
     public func fuse(_ rankings: [[RetrievedChunk]], limit: Int) -> [RetrievedChunk] {
-        var scores: [String: Double] = [:]
-        var chunks: [String: RetrievedChunk] = [:]
-        var firstSeen: [String: Int] = [:]
+        var fused = FusedScores()
         for ranking in rankings {
-            for (index, chunk) in ranking.enumerated() {
-                scores[chunk.chunkId, default: 0] += score(ranks: [index])
-                if chunks[chunk.chunkId] == nil {
-                    chunks[chunk.chunkId] = chunk
-                    firstSeen[chunk.chunkId] = firstSeen.count
-                }
-            }
+            for (index, chunk) in ranking.enumerated() { fused.add(chunk, score: score(ranks: [index])) }
         }
-        return scores.sorted { left, right in
-            left.value != right.value ? left.value > right.value : (firstSeen[left.key] ?? 0) < (firstSeen[right.key] ?? 0)
-        }
-        .prefix(limit)
-        .compactMap { id, score in
-            chunks[id].map { chunk in
-                var fused = chunk
-                fused.rank = score
-                return fused
-            }
-        }
+        return fused.best(limit)
     }
 }

@@ -17,31 +17,12 @@ public struct RelativeScoreFusion: ResultFusion {
     }
 
     public func fuse(words: [RetrievedChunk], meaning: [RetrievedChunk], limit: Int) -> [RetrievedChunk] {
-        var scores: [String: Double] = [:]
-        var chunks: [String: RetrievedChunk] = [:]
-        var order: [String] = []
-        for (ranking, weight) in [(meaning, alpha), (words, 1 - alpha)] {
-            for (chunk, scaled) in zip(ranking, Self.scaled(ranking.map(\.rank))) {
-                scores[chunk.chunkId, default: 0] += weight * scaled
-                if chunks[chunk.chunkId] == nil {
-                    chunks[chunk.chunkId] = chunk
-                    order.append(chunk.chunkId)
-                }
-            }
-        }
         // Ties keep the order in which the searches found them, meaning first.
-        let position = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
-        return scores.sorted { left, right in
-            left.value != right.value ? left.value > right.value : (position[left.key] ?? 0) < (position[right.key] ?? 0)
+        var fused = FusedScores()
+        for (ranking, weight) in [(meaning, alpha), (words, 1 - alpha)] {
+            for (chunk, scaled) in zip(ranking, Self.scaled(ranking.map(\.rank))) { fused.add(chunk, score: weight * scaled) }
         }
-        .prefix(limit)
-        .compactMap { id, score in
-            chunks[id].map { chunk in
-                var fused = chunk
-                fused.rank = score
-                return fused
-            }
-        }
+        return fused.best(limit)
     }
 
     /// Scores scaled to 0...1 (higher is better); all equal scale to 1.
