@@ -52,9 +52,17 @@ struct EmbeddingsSettings: Sendable {
         let key = !ownKey.isEmpty ? ownKey : (ownURL.isEmpty ? reader.string(WorkerSettings.llmAPIKey) : nil)
         var client = EmbeddingsClient.Configuration(baseURL: baseURL, apiKey: key, model: model)
         client.timeout = try reader.seconds(Self.timeout, in: 0.1...600)
-        client.queryPrefix = reader.string(Self.queryPrefix) ?? ""
-        client.documentPrefix = reader.string(Self.documentPrefix) ?? ""
+        client.queryPrefix = try Self.prefix(Self.queryPrefix, reader)
+        client.documentPrefix = try Self.prefix(Self.documentPrefix, reader)
         self.client = client
+    }
+
+    /// An instruction prefix; bounded, since the document prefix is part of the key vectors are
+    /// stored under (Postgres caps an index entry at about 2.7 KB).
+    static func prefix(_ setting: Setting, _ reader: SettingsReader) throws -> String {
+        let value = reader.string(setting) ?? ""
+        guard value.count <= 200 else { throw SettingsError(setting.name, "must be at most 200 characters, got \(value.count)") }
+        return value
     }
 
     /// The client for questions; `nil` without a model.

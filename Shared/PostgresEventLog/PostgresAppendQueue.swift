@@ -30,7 +30,11 @@ final class PostgresAppendQueue: Sendable {
         var statements = 0
     }
 
-    /// At most this many jobs' appends in one statement: bounds the statement's size.
+    /// At most this many jobs' appends in one statement: bounds the statement's size, and what one
+    /// statement past its deadline fails (its jobs' attempts fail and are retried; the statement
+    /// may still commit later, as a single job's could: a retry's rows written before it then
+    /// meet the key on `(job_id, event_id)`, that attempt fails too, and the next numbers on from
+    /// what is there).
     static let batchLimit = 256
 
     private let client: PostgresClient
@@ -78,9 +82,10 @@ final class PostgresAppendQueue: Sendable {
         switch await insert(batch) {
         case .success:
             for submission in batch { submission.done.resume(returning: .success(())) }
-        case .failure(let refusal) where batch.count > 1 && refusal.byServer:
+        case .failure(let refusal) where batch.count > 1 && refusal.isConstraintViolation:
             // The server refused a row (a duplicate id: an attempt that lost its lease still
-            // writing): only that job's appends may fail, so each job is sent again alone.
+            // writing): only that job's appends may fail, so each job is sent again alone. Any
+            // other refusal (a read-only server, a timeout) would refuse each alone too.
             for submission in batch {
                 submission.done.resume(returning: await insert([submission]).mapError(\.error))
             }
@@ -89,11 +94,11 @@ final class PostgresAppendQueue: Sendable {
         }
     }
 
-    /// Why a statement failed, and whether the server itself refused it (rather than being
-    /// unreachable, when sending each job alone would only wait the deadline once per job).
+    /// Why a statement failed, and whether a row broke a constraint (SQLSTATE class 23), the one
+    /// failure that belongs to some of its jobs and not to the others.
     struct Refusal: Error {
         var error: EventLogError
-        var byServer: Bool
+        var isConstraintViolation: Bool
     }
 
     /// Inserts the frames and announces each job's in one notification, all in one statement.
@@ -142,8 +147,8 @@ final class PostgresAppendQueue: Sendable {
             }
             return .success(())
         } catch {
-            let byServer = (error as? PSQLError)?.code == .server
-            return .failure(Refusal(error: EventLogError(.unavailable, reason: "\(error)"), byServer: byServer))
+            let state = (error as? PSQLError)?.serverInfo?[.sqlState]
+            return .failure(Refusal(error: EventLogError(.unavailable, reason: "\(error)"), isConstraintViolation: state?.hasPrefix("23") == true))
         }
     }
 }

@@ -35,6 +35,7 @@ import UserAuth
         ("tutorline-worker", ["EMBEDDINGS_MODEL": "m", "EMBEDDINGS_BASE_URL": "ftp://x"], "EMBEDDINGS_BASE_URL"),
         ("tutorline-worker", ["EMBEDDINGS_MODEL": "m", "EMBEDDINGS_BASE_URL": "http://x", "EMBEDDINGS_TIMEOUT_SECONDS": "0"], "EMBEDDINGS_TIMEOUT_SECONDS"),
         ("tutorline-worker", ["RETRIEVAL_MODE": "magic"], "RETRIEVAL_MODE"),
+        ("tutorline-worker", ["EMBEDDINGS_MODEL": "m", "EMBEDDINGS_BASE_URL": "http://x", "EMBEDDINGS_DOCUMENT_PREFIX": String(repeating: "p", count: 201)], "EMBEDDINGS_DOCUMENT_PREFIX"),
     ])
     func aBadSettingStopsTheProcessWithOneLine(executable: String, environment: [String: String], variable: String) async throws {
         let folder = NSTemporaryDirectory() + "tutorline-config-\(UUID().uuidString.prefix(8))"

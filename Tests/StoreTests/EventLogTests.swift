@@ -209,7 +209,7 @@ import Testing
 
     /// Appends of several jobs made while a statement is under way go in one statement; a row the
     /// server refuses in such a statement fails only its own job's append.
-    @Test func appendsOfManyJobsShareAStatementAndOneRefusedFailsOnlyItsJob() async throws {
+    @Test(.timeLimit(.minutes(1))) func appendsOfManyJobsShareAStatementAndOneRefusedFailsOnlyItsJob() async throws {
         try await withPostgresClient { client in
             let logger = Logger(label: "test")
             try await PostgresJobStore(client: client, logger: logger).migrate()
@@ -251,11 +251,27 @@ import Testing
 
             let (a, b, c, d) = (UUID(), UUID(), UUID(), UUID())
             var before = queue.statements
-            let outcomes = try await submitBehindALock(
-                first: (a, [frame(1, "a")]), rest: [(b, [frame(1, "b"), frame(2, "b2")]), (c, [frame(1, "c")]), (d, [frame(1, "d")])]
-            )
+            let batches = [a: [frame(1, "a")], b: [frame(1, "b"), frame(2, "b2")], c: [frame(1, "c")], d: [frame(1, "d")]]
+            // A replica's view: one notification per job, with that job's frames.
+            let (outcomes, heard) = try await client.withConnection { listener in
+                try await listener.listen(on: PostgresEventLog.channel) { notifications in
+                    let outcomes = try await submitBehindALock(first: (a, batches[a] ?? []), rest: [b, c, d].map { ($0, batches[$0] ?? []) })
+                    var heard: [PostgresEventNotification] = []
+                    for try await notification in notifications {
+                        heard.append(try #require(PostgresEventNotification(payload: notification.payload)))
+                        if heard.count == batches.count { break }
+                    }
+                    return (outcomes, heard)
+                }
+            }
             #expect(outcomes.values.allSatisfy { (try? $0.get()) != nil })
             #expect(queue.statements - before == 2, "the three that waited went in one statement")
+            #expect(Set(heard.map(\.job)) == Set(batches.keys))
+            for notification in heard {
+                let sent = batches[notification.job] ?? []
+                #expect(notification.firstId == sent.first?.id && notification.lastId == sent.last?.id)
+                #expect(notification.frames == sent.map(\.frame).joined())
+            }
             let found = try await log.frames(of: [(a, 0), (b, 0), (c, 0), (d, 0)])
             #expect(found.mapValues { $0.map(\.data) } == [a: ["a"], b: ["b", "b2"], c: ["c"], d: ["d"]])
 
