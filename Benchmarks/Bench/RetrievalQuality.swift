@@ -171,7 +171,9 @@ struct RandomEmbedder: Embedder {
     }
 }
 
-/// Asks its upstream embedder every time and keeps the vectors, for ``recalling`` to reuse.
+/// Asks its upstream embedder every time and keeps the questions' vectors, for ``recalling`` to
+/// reuse (the material's are stored by the ingest, and with a document prefix differ from a
+/// question's of the same text).
 final class RememberingEmbedder: Embedder {
     let upstream: any Embedder
     let memory = Mutex<[String: [Float]]>([:])
@@ -183,11 +185,7 @@ final class RememberingEmbedder: Embedder {
     var model: String { upstream.model }
 
     func embed(_ texts: [String]) async throws(EmbeddingsError) -> [[Float]] {
-        let vectors = try await upstream.embed(texts)
-        memory.withLock { memory in
-            for (text, vector) in zip(texts, vectors) { memory[text] = vector }
-        }
-        return vectors
+        try await upstream.embed(texts)
     }
 
     func embedQuestion(_ question: String) async throws(EmbeddingsError) -> [Float] {
@@ -204,7 +202,7 @@ final class RememberingEmbedder: Embedder {
         var model: String { source.model }
 
         func embed(_ texts: [String]) async throws(EmbeddingsError) -> [[Float]] {
-            try await source.embed(texts)
+            try await source.upstream.embed(texts)
         }
 
         func embedQuestion(_ question: String) async throws(EmbeddingsError) -> [Float] {

@@ -14,9 +14,12 @@ public protocol Embedder: Sendable {
 extension Embedder {
     /// A symmetric model embeds a question as any other text.
     public func embedQuestion(_ question: String) async throws(EmbeddingsError) -> [Float] {
-        guard let vector = try await embed([question]).first else {
-            throw EmbeddingsError(.malformedResponse, "The embeddings API returned no vector.")
-        }
+        try Self.onlyVector(of: try await embed([question]))
+    }
+
+    /// The vector a request for one text returned.
+    static func onlyVector(of vectors: [[Float]]) throws(EmbeddingsError) -> [Float] {
+        guard let vector = vectors.first else { throw EmbeddingsError(.malformedResponse, "The embeddings API returned no vector.") }
         return vector
     }
 }

@@ -47,10 +47,7 @@ public struct EmbeddingsClient: Embedder {
     }
 
     public func embedQuestion(_ question: String) async throws(EmbeddingsError) -> [Float] {
-        guard let vector = try await embedBatch([configuration.queryPrefix + question]).first else {
-            throw EmbeddingsError(.malformedResponse, "The embeddings API returned no vector.")
-        }
-        return vector
+        try Self.onlyVector(of: try await embedBatch([configuration.queryPrefix + question]))
     }
 
     private struct RequestBody: Encodable {
